@@ -1,0 +1,229 @@
+/**
+ * Emits `generated/pdk.ts` from pdk.yaml + pdk-overrides.yaml: the typed PDK client handed to
+ * plugins, its interfaces, and the explicit name table between camelCase and Kong's names.
+ *
+ * For `kong.request.get_header(name: string) -> string | nil` it writes, in `KongRequest`,
+ * `getHeader(name: string): Promise<string | undefined>` with a doc comment (source, phases,
+ * version range, quirks) and an implementation that calls
+ * `t.call("kong.request.get_header", [name], 0)`.
+ */
+import type { IdlModel, PdkFunctionModel } from '../idl/model.js';
+import { modulePathToTypeName } from '../idl/names.js';
+import { referencedNames, toTs } from '../idl/type-expr.js';
+import { docComment, header, lit, render } from './common.js';
+
+/** Flag bits, mirrored by `PdkCallFlags` in the template. */
+const FLAG = { NEVER_RETURNS: 1, RAW_BYTES: 2, MULTIMAP: 4 } as const;
+
+/** The flags of a function's calls. */
+export function callFlags(f: PdkFunctionModel): number {
+  return (f.neverReturns ? FLAG.NEVER_RETURNS : 0) | (f.resultFix === 'raw_bytes' ? FLAG.RAW_BYTES : 0) | (f.resultFix === 'multimap' ? FLAG.MULTIMAP : 0);
+}
+
+/** `Kong 2.8.0 or earlier → current`, `Kong 3.8.0 → current`, `Kong 3.9.0 → 3.9.3`. */
+export function versionRange(idl: IdlModel, since?: string, until?: string): string {
+  const oldest = idl.kong.tracked[0];
+  const from = since ?? `${oldest} or earlier`;
+  return `Kong ${from} → ${until ?? 'current'}`;
+}
+
+function resultTs(f: PdkFunctionModel): string {
+  if (f.neverReturns) return 'void';
+  const ts = toTs(f.result, 'result');
+  return ts === 'undefined' ? 'void' : ts;
+}
+
+/** The parameters the client offers (an optional one MsgPack cannot carry is left out). */
+function clientParams(f: PdkFunctionModel): PdkFunctionModel['params'] {
+  return f.params.filter((p) => p.sendable);
+}
+
+function paramList(f: PdkFunctionModel): string {
+  return clientParams(f)
+    .map((p) => (p.vararg ? `...${p.ts}: ${p.type.kind === 'builtin' && p.type.name === 'any' ? 'unknown' : toTs(p.type, 'param')}[]` : `${p.ts}${p.optional ? '?' : ''}: ${toTs(p.type, 'param')}`))
+    .join(', ');
+}
+
+function argsExpr(f: PdkFunctionModel): string {
+  const params = clientParams(f);
+  const vararg = params.find((p) => p.vararg);
+  if (vararg) return vararg.ts;
+  const items = params.map((p, i) => {
+    if (p.nilFiller === undefined) return p.ts;
+    const later = params.slice(i + 1).map((q) => `${q.ts} !== undefined`);
+    return later.length ? `${p.ts} === undefined && (${later.join(' || ')}) ? ${lit(p.nilFiller)} : ${p.ts}` : p.ts;
+  });
+  return `[${items.join(', ')}]`;
+}
+
+function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf?: string): string {
+  const lines: string[] = [];
+  if (aliasOf) {
+    lines.push(`kong-js-pdk's spelling of \`${aliasOf}\` (its name rule cannot produce \`${f.camel}\`); kept so its plugins run unchanged.`, '', '@deprecated Use `' + f.camel + '`.');
+    return docComment(lines, indent);
+  }
+  lines.push(`\`${f.name}\`${f.source ? ` — ${f.source}` : ''}${f.kind === 'rpc_only' ? ' (exists only in the plugin-server API)' : ''}`);
+  lines.push('');
+  lines.push(f.externalPhases ? `Phases: ${f.externalPhases.join(', ')}.` : 'Phases: not documented by Kong.');
+  for (const [phase, cond] of Object.entries(f.phaseConditions)) lines.push(`In ${phase}: ${cond}.`);
+  lines.push(`${versionRange(idl, f.since, f.until)}.${f.subsystem ? ` ${f.subsystem} subsystem only.` : ''}`);
+  const notes: string[] = [];
+  if (f.neverReturns) notes.push('Ends the request: Kong never answers this call, the event ends with it, and later PDK calls of the handler resolve without being sent.');
+  if (f.step !== 'plugin.Step') notes.push(`Kong answers with \`${f.step}\`.`);
+  if (f.resultFix === 'raw_bytes') notes.push('Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).');
+  if (f.resultFix === 'multimap') notes.push('Every value is a list (Kong\'s multimap fix); an empty result is `{}`.');
+  if (f.logPhaseSaved) notes.push('In the log phase Kong answers from request data saved when the request finished.');
+  for (const e of f.effects) notes.push(e.charAt(0).toUpperCase() + e.slice(1) + '.');
+  for (const l of f.limitations) notes.push(`Limitation: ${l}.`);
+  if (f.nilErr) notes.push('Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong\'s message.');
+  const dropped = f.returns.length - 1;
+  if (dropped > 0 && !f.nilErr) notes.push(`Only the first of Kong's ${f.returns.length} return values crosses the RPC.`);
+  for (const o of f.overrides) if (o.kind === 'repair') notes.push(`Repaired from Kong's docs: ${o.why}`);
+  for (const d of f.defects) notes.push(`Kong doc defect: ${d}.`);
+  if (notes.length) {
+    lines.push('');
+    for (const n of notes) lines.push(`- ${n}`);
+  }
+  const params = f.params.filter((p) => !p.vararg || p.lua === '...');
+  if (params.length) lines.push('');
+  for (const p of params) {
+    const extra = [p.typeText];
+    if (!p.documented) extra.push('not documented by Kong; read from the code');
+    if (p.since) extra.push(`Kong ${p.since} or later`);
+    if (p.nilFiller !== undefined) extra.push(`sent as ${JSON.stringify(p.nilFiller)} when omitted before a later argument`);
+    if (!p.sendable) {
+      lines.push(`Kong's optional parameter \`${p.lua}\` (${p.typeText}) cannot cross MsgPack and is left out.`);
+      continue;
+    }
+    lines.push(`@param ${p.ts} ${p.vararg ? 'values, ' : ''}${extra.join('; ')}`);
+  }
+  return docComment(lines, indent);
+}
+
+interface ModuleNode {
+  path: string;
+  typeName: string;
+  callable?: PdkFunctionModel;
+  methods: PdkFunctionModel[];
+  children: string[];
+}
+
+function buildModules(functions: readonly PdkFunctionModel[]): Map<string, ModuleNode> {
+  const modules = new Map<string, ModuleNode>();
+  const ensure = (p: string): ModuleNode => {
+    let m = modules.get(p);
+    if (!m) {
+      m = { path: p, typeName: p === 'kong' ? 'Kong' : `Pdk${modulePathToTypeName(p.slice('kong.'.length))}`, methods: [], children: [] };
+      modules.set(p, m);
+      if (p !== 'kong') {
+        const parent = ensure(p.slice(0, p.lastIndexOf('.')));
+        parent.children.push(p);
+      }
+    }
+    return m;
+  };
+  ensure('kong');
+  for (const f of functions) {
+    ensure(f.module).methods.push(f);
+  }
+  // A function whose full name is a module (kong.log) makes that module callable.
+  for (const f of functions) {
+    const m = modules.get(f.name);
+    if (m) {
+      m.callable = f;
+      const parent = modules.get(f.module)!;
+      parent.methods = parent.methods.filter((x) => x !== f);
+    }
+  }
+  for (const m of modules.values()) m.children.sort();
+  return modules;
+}
+
+/** `generated/pdk.ts`. */
+export function emitPdkClient(idl: IdlModel): string {
+  const usable = idl.functions.filter((f) => f.usable);
+  const modules = buildModules(usable);
+  const lastSegment = (p: string): string => p.slice(p.lastIndexOf('.') + 1);
+
+  const entityRefs = new Set<string>();
+  for (const f of usable) {
+    for (const t of [f.result, ...f.params.map((p) => p.type)]) for (const r of referencedNames(t)) entityRefs.add(r);
+  }
+  entityRefs.add('KongTable');
+
+  const sortedModules = [...modules.values()].sort((a, b) => a.path.localeCompare(b.path));
+
+  const interfaces = sortedModules.map((m) => {
+    const methods = [...m.methods]
+      .sort((a, b) => a.fn.localeCompare(b.fn))
+      .flatMap((f) => {
+        // `new(...)` in an interface would declare a construct signature: quote such names.
+        const base = { name: /^(new|constructor)$/.test(f.camel) ? lit(f.camel) : f.camel, params: paramList(f), result: resultTs(f), doc: functionDoc(idl, f, '  ') };
+        return f.kongJsPdkAlias ? [base, { ...base, name: f.kongJsPdkAlias, doc: functionDoc(idl, f, '  ', f.camel) }] : [base];
+      });
+    return {
+      name: m.typeName,
+      doc: docComment([m.path === 'kong' ? 'The `kong` object a phase handler receives: every PDK function an external plugin can call.' : `\`${m.path}\`${m.callable ? ' (also callable)' : ''}.`]),
+      callable: m.callable ? { doc: functionDoc(idl, m.callable, '  '), params: paramList(m.callable), result: resultTs(m.callable) } : undefined,
+      children: m.children.map((c) => ({ path: c, prop: lastSegment(c), type: modules.get(c)!.typeName })),
+      methods,
+    };
+  });
+
+  const createExpr = (child: ModuleNode, transport: string): string =>
+    child.callable ? `create${child.typeName}(${transport})` : `new ${child.typeName}Impl(${transport})`;
+
+  const implMethods = (m: ModuleNode) =>
+    [...m.methods]
+      .sort((a, b) => a.fn.localeCompare(b.fn))
+      .flatMap((f) => {
+        const base = { name: f.camel, params: paramList(f), result: resultTs(f), wire: lit(f.name), args: argsExpr(f), flags: callFlags(f) };
+        return f.kongJsPdkAlias ? [base, { ...base, name: f.kongJsPdkAlias }] : [base];
+      });
+
+  const classes = sortedModules
+    .filter((m) => !m.callable)
+    .map((m) => ({
+      name: m.typeName,
+      children: m.children.map((c) => ({ prop: lastSegment(c), type: modules.get(c)!.typeName, create: createExpr(modules.get(c)!, 'this.t') })),
+      methods: implMethods(m),
+    }));
+
+  const factories = sortedModules
+    .filter((m) => m.callable)
+    .map((m) => ({
+      name: m.typeName,
+      callable: { params: paramList(m.callable!), result: resultTs(m.callable!), wire: lit(m.callable!.name), args: argsExpr(m.callable!), flags: callFlags(m.callable!) },
+      methods: implMethods(m),
+      children: m.children.map((c) => ({ prop: lastSegment(c), propLit: lit(lastSegment(c)), type: modules.get(c)!.typeName, create: createExpr(modules.get(c)!, 't') })),
+    }));
+
+  const sortedUsable = [...usable].sort((a, b) => a.name.localeCompare(b.name));
+  const camelName = (f: PdkFunctionModel, camel: string): string => (modules.has(f.name) ? f.name : `${f.module}.${camel}`);
+  const infos = sortedUsable.map((f) => ({
+    name: lit(f.name),
+    camel: lit(camelName(f, f.camel)),
+    flags: callFlags(f),
+    step: lit(f.step),
+    phases: f.externalPhases ? `[${f.externalPhases.map(lit).join(', ')}]` : 'undefined',
+    since: f.since ? lit(f.since) : 'undefined',
+    until: f.until ? lit(f.until) : 'undefined',
+  }));
+  const camelPairs = sortedUsable.flatMap((f) => {
+    const pairs = [{ camel: lit(camelName(f, f.camel)), kong: lit(f.name) }];
+    if (f.kongJsPdkAlias) pairs.push({ camel: lit(`${f.module}.${f.kongJsPdkAlias}`), kong: lit(f.name) });
+    return pairs;
+  });
+
+  return render('pdk-client', {
+    header: header([idl.files.pdk, ...(idl.files.overrides ? [idl.files.overrides] : []), idl.files.entities]),
+    entityImports: [...entityRefs].sort().join(', '),
+    phases: idl.phases.map(lit).join(', '),
+    oldest: idl.kong.tracked[0],
+    interfaces,
+    classes,
+    factories,
+    infos,
+    camelPairs,
+  });
+}

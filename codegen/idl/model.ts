@@ -1,0 +1,126 @@
+/**
+ * The resolved IDL: what the emitters read. Built by `loadIdl` from the YAML files after
+ * validation, with type expressions parsed and the PDK overrides applied.
+ */
+import type { TypeExpr } from './type-expr.js';
+
+/** A field of a record type. */
+export interface FieldModel {
+  name: string;
+  type: TypeExpr;
+  typeText: string;
+  optional: boolean;
+  doc?: string;
+}
+
+/** A named type from entities.yaml or rpc.yaml: a record or an alias. */
+export interface NamedTypeModel {
+  name: string;
+  origin: 'entities' | 'rpc';
+  doc?: string;
+  alias?: TypeExpr;
+  aliasText?: string;
+  fields?: FieldModel[];
+  open: boolean;
+}
+
+/** An error text of the RPC contract, with `{placeholders}`. */
+export interface RpcErrorModel {
+  name: string;
+  text: string;
+  placeholders: string[];
+  contract: boolean;
+  doc: string;
+}
+
+/** One `plugin.*` method. */
+export interface RpcMethodModel {
+  name: string;
+  wireName: string;
+  param: FieldModel;
+  result: TypeExpr;
+  resultText: string;
+  /** The handler that serves it (Step variants share `Step`). */
+  handler: string;
+  doc: string;
+}
+
+/** A PDK parameter after overrides. */
+export interface PdkParamModel {
+  lua: string;
+  ts: string;
+  type: TypeExpr;
+  typeText: string;
+  optional: boolean;
+  vararg: boolean;
+  documented: boolean;
+  since?: string;
+  /** False for an optional parameter of a type MsgPack cannot carry: the client omits it. */
+  sendable: boolean;
+  /** Sent instead of nil when a later argument is set (a nil there would truncate Args). */
+  nilFiller?: string;
+}
+
+/** One PDK return slot after overrides. */
+export interface PdkReturnModel {
+  type: TypeExpr;
+  typeText: string;
+  error: boolean;
+}
+
+/** A repair or refinement applied from pdk-overrides.yaml. */
+export interface AppliedOverride {
+  kind: 'repair' | 'refine';
+  why: string;
+}
+
+/** One PDK function after overrides. */
+export interface PdkFunctionModel {
+  name: string;
+  module: string;
+  fn: string;
+  camel: string;
+  kongJsPdkAlias?: string;
+  kind: 'pdk' | 'rpc_only';
+  source?: string;
+  since?: string;
+  until?: string;
+  subsystem?: string;
+  params: PdkParamModel[];
+  returns: PdkReturnModel[];
+  /** What crosses MsgPack: the first return value only (Kong ≥ 3.0 keeps only that one). */
+  result: TypeExpr;
+  resultText: string;
+  nilErr: boolean;
+  phases?: string[];
+  phaseConditions: Record<string, string>;
+  externalPhases?: string[];
+  neverReturns: boolean;
+  step: string;
+  resultFix?: 'multimap' | 'raw_bytes';
+  exposedApi?: 'override' | 'only';
+  logPhaseSaved: boolean;
+  effects: string[];
+  limitations: string[];
+  /** Callable over MsgPack and in at least one phase an external plugin serves. */
+  usable: boolean;
+  unusableReasons: string[];
+  overrides: AppliedOverride[];
+  /** Doc defects the extraction met (repaired from the code or by an override). */
+  defects: string[];
+  protobuf?: { rpc: string; input: string; output: string };
+}
+
+/** The whole IDL. */
+export interface IdlModel {
+  /** File names relative to the IDL directory's parent, for headers. */
+  files: { rpc: string; entities: string; pdk: string; overrides?: string };
+  namespace: string;
+  /** The phases an external plugin can implement (rpc.yaml `phases`). */
+  phases: string[];
+  kong: { version: string; commit?: string; tracked: string[] };
+  types: NamedTypeModel[];
+  errors: RpcErrorModel[];
+  methods: RpcMethodModel[];
+  functions: PdkFunctionModel[];
+}
