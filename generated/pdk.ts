@@ -1560,7 +1560,7 @@ class PdkResponseImpl implements PdkResponse {
     return this.t.call("kong.response.error", [status, message, headers], 1) as Promise<void>;
   }
   exit(status: number, body?: ExitBody, headers?: HeaderMap): Promise<void> {
-    return this.t.call("kong.response.exit", [status, body === undefined && (headers !== undefined) ? "" : body, headers], 1) as Promise<void>;
+    return this.t.call("kong.response.exit", [status, body == null && (headers != null) ? "" : body, headers], 1) as Promise<void>;
   }
   getHeader(name: string): Promise<string | undefined> {
     return this.t.call("kong.response.get_header", [name], 0) as Promise<string | undefined>;

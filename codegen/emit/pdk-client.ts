@@ -50,8 +50,9 @@ function argsExpr(f: PdkFunctionModel): string {
   if (vararg) return vararg.ts;
   const items = params.map((p, i) => {
     if (p.nilFiller === undefined) return p.ts;
-    const later = params.slice(i + 1).map((q) => `${q.ts} !== undefined`);
-    return later.length ? `${p.ts} === undefined && (${later.join(' || ')}) ? ${lit(p.nilFiller)} : ${p.ts}` : p.ts;
+    // `== null`: JavaScript plugins pass null for "no body" as often as undefined.
+    const later = params.slice(i + 1).map((q) => `${q.ts} != null`);
+    return later.length ? `${p.ts} == null && (${later.join(' || ')}) ? ${lit(p.nilFiller)} : ${p.ts}` : p.ts;
   });
   return `[${items.join(', ')}]`;
 }

@@ -1,0 +1,41 @@
+/**
+ * A plugin's info as Kong reads it from the dump and GetPluginInfo, and what Kong 3.x would
+ * refuse in it (kong/db/dao/plugins.lua: a VERSION of one to three numeric parts, an integral
+ * PRIORITY; only cosocket phases; a schema passing MetaSubSchema).
+ */
+import type { PluginInfo } from '../../generated/index.js';
+import { checkKongSchema } from './kong-schema.js';
+import type { LoadedPlugin } from './types.js';
+
+/** The Kong schema of a plugin: its config fields wrapped as Kong expects. */
+export function kongSchema(plugin: LoadedPlugin): Record<string, unknown> {
+  return { name: plugin.name, fields: [{ config: { type: 'record', fields: plugin.schemaFields } }] };
+}
+
+/** The info object (an element of the dump). */
+export function pluginInfo(plugin: LoadedPlugin): PluginInfo {
+  return {
+    Name: plugin.name,
+    Phases: [...plugin.phases],
+    Version: plugin.version ?? '',
+    Priority: plugin.priority,
+    Schema: kongSchema(plugin),
+  };
+}
+
+const REFUSED_PHASES = ['header_filter', 'body_filter'];
+
+/** What Kong 3.x would refuse in this plugin (empty when it loads). */
+export function pluginProblems(plugin: LoadedPlugin): string[] {
+  const problems: string[] = [];
+  if (plugin.version === undefined) problems.push('Version is missing (Kong 3.x needs a version such as "1.0.0")');
+  else if (!/^\d+(\.\d+){0,2}$/.test(plugin.version)) problems.push(`Version "${plugin.version}" must be one to three numeric parts ("1", "0.1", "1.2.3")`);
+  if (!Number.isInteger(plugin.priority)) problems.push(`Priority ${String(plugin.priority)} must be an integer`);
+  const proto = plugin.Plugin.prototype as Record<string, unknown>;
+  for (const p of REFUSED_PHASES) {
+    if (typeof proto[p] === 'function') problems.push(`phase ${p} cannot be served by an external plugin (nginx allows no socket there); use response`);
+  }
+  if (plugin.phases.length === 0) problems.push('the Plugin class implements no phase (certificate, rewrite, access, response, preread, log)');
+  problems.push(...checkKongSchema(kongSchema(plugin)));
+  return problems;
+}

@@ -1,0 +1,39 @@
+/** What a loaded plugin is to the server. */
+import type { Kong, Phase } from '../../generated/index.js';
+
+/** The object a plugin's class builds for one configuration; phase methods receive the PDK. */
+export type PluginObject = Partial<Record<Phase, (kong: Kong) => unknown>>;
+
+/** A plugin's class: `new Plugin(config)`. */
+export type PluginClass = new (config: unknown) => object;
+
+/** The exports of a plugin module in kong-js-pdk's format. */
+export interface PluginModuleExports {
+  Plugin: PluginClass;
+  Name?: string;
+  Version?: string;
+  Priority?: number;
+  Schema?: unknown[];
+}
+
+/** A plugin the server can start instances of. */
+export interface LoadedPlugin {
+  /** Lower-cased `Name` export or file name. */
+  readonly name: string;
+  /** The file or directory it was loaded from. */
+  readonly path: string;
+  readonly version: string | undefined;
+  readonly priority: number;
+  /** The phases its class implements, in Kong's order. */
+  readonly phases: readonly Phase[];
+  /** The `Schema` export: Kong schema fields of the plugin's config record. */
+  readonly schemaFields: readonly unknown[];
+  readonly Plugin: PluginClass;
+  /** Modification time of the file, seconds since the epoch. */
+  readonly modTime: number;
+  /** When it was loaded, seconds since the epoch. */
+  readonly loadTime: number;
+  /** Times of its last StartInstance / CloseInstance (seconds, 0 = never). */
+  lastStartInstance: number;
+  lastCloseInstance: number;
+}

@@ -1,0 +1,114 @@
+/**
+ * One accepted connection: bytes in, decoded requests to the dispatcher, one reply per request
+ * out. A connection carries no event state (Kong moves an event's Steps across its pooled
+ * connections), so closing one loses nothing but its unanswered replies.
+ */
+import type * as net from 'node:net';
+import { dispatch, RpcCallError, type RpcHandlers } from '../../generated/index.js';
+import { errorText, type Logger } from '../log.js';
+import { encodeNotification, encodeResponse, MessageDecoder } from '../wire/index.js';
+
+/** What a connection needs from the server. */
+export interface ConnectionContext {
+  readonly handlers: RpcHandlers;
+  readonly logger: Logger;
+  readonly maxMessageBytes: number;
+  /** Pre-encoded `[2, "serverPid", pid]`, or undefined to send no greeting. */
+  readonly greeting: Uint8Array | undefined;
+}
+
+/** Pre-encodes the greeting for this process. */
+export function serverPidGreeting(pid = process.pid): Uint8Array {
+  return encodeNotification('serverPid', pid);
+}
+
+const CONTRACT_PHRASE = /no plugin instance/gi;
+
+/** The reply text for a thrown error. Only the dispatcher's and handlers' own texts may say
+ * "no plugin instance": Kong resets instances on it, so anything else is reworded. */
+function replyError(e: unknown): string {
+  if (e instanceof RpcCallError) return e.message;
+  return `internal error: ${errorText(e)}`.replace(CONTRACT_PHRASE, 'no such plugin object');
+}
+
+/** Serves one socket until it closes. */
+export function serveConnection(socket: net.Socket, ctx: ConnectionContext): void {
+  const { handlers, logger } = ctx;
+  const decoder = new MessageDecoder({ maxMessageBytes: ctx.maxMessageBytes });
+
+  // Kong 3.1–3.4 probe the socket by connecting and closing at once: a failing greeting
+  // write must only be logged.
+  socket.on('error', (e) => logger.debug(`connection error: ${errorText(e)}`));
+
+  const reply = (msgid: number, error: string | null, result: unknown): void => {
+    if (socket.destroyed) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeResponse(msgid, error, result);
+    } catch (e) {
+      logger.error(`cannot encode the reply to request ${msgid}: ${errorText(e)}`);
+      bytes = encodeResponse(msgid, `cannot encode reply: ${errorText(e)}`, null);
+    }
+    socket.write(bytes);
+  };
+
+  const handle = (message: unknown): boolean => {
+    if (!Array.isArray(message) || message.length < 2) {
+      logger.warn('closing a connection that sent something other than a request array');
+      socket.destroy();
+      return false;
+    }
+    const msgid = message[1];
+    if (typeof msgid !== 'number' || !Number.isInteger(msgid) || msgid < 0) {
+      logger.warn('closing a connection that sent a message without a valid msgid');
+      socket.destroy();
+      return false;
+    }
+    if (message[0] !== 0 || message.length !== 4) {
+      logger.warn(`malformed request ${msgid}: expected [0, msgid, method, params]`);
+      reply(msgid, 'malformed request: expected [0, msgid, method, params]', null);
+      return true;
+    }
+    let result: unknown;
+    try {
+      result = dispatch(handlers, message[2], message[3]);
+    } catch (e) {
+      if (!(e instanceof RpcCallError)) logger.error(`request ${msgid} (${String(message[2])}) failed: ${errorText(e)}`);
+      else logger.debug(`request ${msgid} (${String(message[2])}): ${e.message}`);
+      reply(msgid, replyError(e), null);
+      return true;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r: unknown) => reply(msgid, null, r),
+        (e: unknown) => {
+          logger.debug(`request ${msgid} (${String(message[2])}): ${errorText(e)}`);
+          reply(msgid, replyError(e), null);
+        },
+      );
+    } else {
+      reply(msgid, null, result);
+    }
+    return true;
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    const results = decoder.push(chunk);
+    for (const r of results) {
+      if (r.kind === 'message') {
+        if (!handle(r.value)) return;
+      } else if (r.kind === 'too-large') {
+        logger.warn(`message of ${r.size} bytes exceeds the limit of ${r.limit} bytes; closing the connection`);
+        if (r.msgid !== undefined) reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
+        socket.end();
+        return;
+      } else {
+        logger.warn(`closing a connection that sent undecodable bytes: ${r.reason}`);
+        socket.destroy();
+        return;
+      }
+    }
+  });
+
+  if (ctx.greeting) socket.write(ctx.greeting);
+}

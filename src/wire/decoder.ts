@@ -1,0 +1,210 @@
+/**
+ * Streaming decoder for the Kong plugin-server socket.
+ *
+ * Bytes go through the {@link FrameScanner} (linear, no decoding) until a
+ * message is whole; then the message is decoded once, by @msgpack/msgpack when
+ * that is known to be exact and by the {@link LosslessDecoder} otherwise.
+ */
+
+import { Buffer, isUtf8 } from 'node:buffer';
+import { Decoder } from '@msgpack/msgpack';
+import { FrameScanner, SCAN_ERROR, SCAN_NEED_MORE, type ScanError } from './frame-scanner.js';
+import { LosslessDecoder } from './lossless-decoder.js';
+
+/** One outcome of {@link MessageDecoder.push}. After `too-large` or `fatal`
+ * the stream is out of sync for good: reply if possible, then close. */
+export type DecodeResult = { kind: 'message'; value: unknown } | ScanError;
+
+/** Options for {@link MessageDecoder}. */
+export interface MessageDecoderOptions {
+  /** Largest accepted message in bytes (default 128 MiB). */
+  maxMessageBytes?: number;
+}
+
+/** Counters for tests and benchmarks (not part of the protocol). */
+export interface DecoderStats {
+  /** Bytes copied to join messages that spanned chunks: each such byte once,
+   * plus small reads gathered into (and regrown in) the accumulator. */
+  bytesCopied: number;
+  /** Messages decoded by @msgpack/msgpack. */
+  fastPath: number;
+  /** Messages decoded by the lossless decoder. */
+  slowPath: number;
+}
+
+/** @msgpack/msgpack returns bin as `bytes.subarray()`, which is a Buffer when
+ * the input is a Buffer. Probe once rather than trust it: if a future version
+ * copies into a plain Uint8Array, messages with bin take the lossless path,
+ * which always yields Buffer views. */
+const FAST_BIN_IS_BUFFER = Buffer.isBuffer(new Decoder().decode(Buffer.from([0xc4, 0x00])));
+
+/** Reads shorter than this that end mid-message are copied into an
+ * accumulator instead of being kept as separate views. */
+const SMALL_PIECE = 1024;
+
+/** Strings this short are checked with a JS ASCII loop before calling the
+ * native validator (saves a view allocation for typical keys and names). */
+const SMALL_STR = 24;
+
+/**
+ * Turns socket chunks into decoded messages. Takes ownership of pushed
+ * chunks: decoded bin values may be views into them, so do not reuse a chunk
+ * buffer after pushing it (Node socket chunks are never reused).
+ */
+export class MessageDecoder {
+  /** Debug counters. */
+  readonly stats: DecoderStats = { bytesCopied: 0, fastPath: 0, slowPath: 0 };
+
+  private readonly scanner: FrameScanner;
+  private readonly fast = new Decoder();
+  private readonly slow = new LosslessDecoder();
+  /** Pieces of the message in progress: views of large reads; small reads
+   * are gathered into `acc` so tiny reads do not cost one object per read. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Growable buffer collecting consecutive small pieces (bytes 0..accLen). */
+  private acc: Buffer | undefined;
+  private accLen = 0;
+  private closed = false;
+
+  constructor(options: MessageDecoderOptions = {}) {
+    this.scanner = new FrameScanner(
+      options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
+    );
+  }
+
+  /** Bytes held for a message that has not ended yet. */
+  get bufferedBytes(): number {
+    return this.partsBytes;
+  }
+
+  /** Scanner work units so far (see {@link FrameScanner.workUnits}). */
+  get scanWork(): number {
+    return this.scanner.workUnits;
+  }
+
+  /**
+   * Feed the next chunk of the stream. Returns every message completed by it
+   * in order, possibly none. After a `too-large` or `fatal` result it returns
+   * nothing more. Never throws on bad input.
+   */
+  push(chunk: Uint8Array): DecodeResult[] {
+    const out: DecodeResult[] = [];
+    if (this.closed) return out;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let from = 0;
+    while (from < buf.length) {
+      const end = this.scanner.scan(buf, from);
+      if (end === SCAN_NEED_MORE) {
+        this.keep(from === 0 ? buf : buf.subarray(from));
+        break;
+      }
+      if (end === SCAN_ERROR) {
+        out.push(this.scanner.error ?? { kind: 'fatal', reason: 'scanner failed' });
+        this.close();
+        break;
+      }
+      out.push(this.decodeWhole(this.join(buf, from, end)));
+      if (this.closed) break;
+      from = end;
+    }
+    return out;
+  }
+
+  /** Hold on to a piece of an unfinished message. Large pieces are kept as
+   * views (no copy); small ones are appended to a doubling buffer, which keeps
+   * the cost linear and the overhead bounded even for one-byte reads. */
+  private keep(piece: Buffer): void {
+    this.partsBytes += piece.length;
+    if (piece.length >= SMALL_PIECE) {
+      this.flushAcc();
+      this.parts.push(piece);
+      return;
+    }
+    let acc = this.acc;
+    if (acc === undefined || this.accLen + piece.length > acc.length) {
+      const grown = Buffer.allocUnsafe(Math.max(SMALL_PIECE, 2 * (this.accLen + piece.length)));
+      if (acc !== undefined) acc.copy(grown, 0, 0, this.accLen);
+      this.stats.bytesCopied += this.accLen;
+      acc = this.acc = grown;
+    }
+    piece.copy(acc, this.accLen);
+    this.accLen += piece.length;
+    this.stats.bytesCopied += piece.length;
+  }
+
+  private flushAcc(): void {
+    if (this.acc === undefined) return;
+    this.parts.push(this.acc.subarray(0, this.accLen));
+    this.acc = undefined;
+    this.accLen = 0;
+  }
+
+  /** The complete message ending at `buf[end]`: a view when it lies inside
+   * this chunk, else one concatenation of all its pieces. */
+  private join(buf: Buffer, from: number, end: number): Buffer {
+    if (this.partsBytes === 0) return buf.subarray(from, end);
+    this.flushAcc();
+    this.parts.push(buf.subarray(from, end));
+    const total = this.partsBytes + (end - from);
+    const msg = Buffer.concat(this.parts, total);
+    this.stats.bytesCopied += total;
+    this.parts = [];
+    this.partsBytes = 0;
+    return msg;
+  }
+
+  private decodeWhole(msg: Buffer): DecodeResult {
+    const sc = this.scanner;
+    // @msgpack is exact only if every str is UTF-8 (it would insert U+FFFD),
+    // there is no ext (it would build ExtData/Date) and its bin is a Buffer.
+    // With too many strs to have recorded, the lossless path is the safe one.
+    if (
+      !sc.hasExt &&
+      !sc.strOverflow &&
+      (FAST_BIN_IS_BUFFER || !sc.hasBin) &&
+      strsAreUtf8(msg, sc.strRanges, sc.strCount)
+    ) {
+      try {
+        const value = this.fast.decode(msg);
+        this.stats.fastPath++;
+        return { kind: 'message', value };
+      } catch {
+        // "__proto__" or non-string/number map keys: the lossless decoder handles them.
+      }
+    }
+    try {
+      const value = this.slow.decode(msg);
+      this.stats.slowPath++;
+      return { kind: 'message', value };
+    } catch (e) {
+      // Unreachable for scanner-validated input; fail closed if it happens.
+      this.close();
+      return { kind: 'fatal', reason: `undecodable message: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  private close(): void {
+    this.closed = true;
+    this.parts = [];
+    this.partsBytes = 0;
+    this.acc = undefined;
+    this.accLen = 0;
+  }
+}
+
+/** Validate each recorded str payload of a whole message. */
+function strsAreUtf8(msg: Buffer, ranges: readonly number[], count: number): boolean {
+  const n = count * 2;
+  for (let k = 0; k < n; k += 2) {
+    const off = ranges[k]!;
+    const end = off + ranges[k + 1]!;
+    if (end - off <= SMALL_STR) {
+      let i = off;
+      while (i < end && msg[i]! < 0x80) i++;
+      if (i === end) continue;
+    }
+    if (!isUtf8(msg.subarray(off, end))) return false;
+  }
+  return true;
+}
