@@ -1,0 +1,928 @@
+/**
+ * Benchmark driver: kong-ts-pdk's plugin server ("ours") against kong-js-pdk's
+ * kong-js-pluginserver ("theirs").
+ *
+ *   npm run bench                 full run (a few minutes, plus the soak)
+ *   npm run bench -- --quick      smoke run (short durations, small soak)
+ *
+ * It compiles bench/loadgen.c (gcc -O2) into bench/build/, starts each server
+ * on its own socket in a temporary prefix, loads the plugins of bench/plugins/
+ * into both, and runs the scenarios with the load generator (which plays
+ * Kong). Markdown results go to stdout and bench/out/results.md; progress goes
+ * to stderr. See bench/README.md for what is measured and all the settings.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// ---------------------------------------------------------------- settings
+
+interface Settings {
+  quick: boolean;
+  rounds: number;
+  duration: number;
+  warmup: number;
+  conns: number[];
+  rawbodySizes: number[];
+  rawbodyEvents: number;
+  soakEvents: number;
+  soakConns: number;
+  soakAbandonPct: number;
+  soakWarmupEvents: number;
+  eventTtl: number;
+  ttlWait: number;
+  pin: boolean;
+  quietWait: number;
+  retries: number;
+  noiseLimit: number;
+  skip: Set<string>;
+  only: 'ours' | 'theirs' | null;
+  oursBin: string;
+  theirsBin: string;
+  out: string;
+}
+
+const MiB = 1024 * 1024;
+
+function findRepoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        const name = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
+        if (name === 'kong-ts-pdk') return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`cannot find the kong-ts-pdk package root above ${__dirname}`);
+    dir = up;
+  }
+}
+
+const ROOT = findRepoRoot();
+const BENCH = path.join(ROOT, 'bench');
+
+function usage(): never {
+  process.stderr.write(`usage: node dist/bench/run.js [options]
+  --quick                 smoke run: 1 round of 1 s, few raw-body events, 20k-event soak
+  --rounds N              rounds per (scenario, connections); median is reported   [BENCH_ROUNDS, 3]
+  --duration S            measured seconds per echo run                             [BENCH_DURATION, 5]
+  --warmup S              unmeasured seconds before each echo run                   [BENCH_WARMUP, 1]
+  --conns LIST            connection counts, e.g. 1,16,64,256                       [BENCH_CONNS]
+  --rawbody-events N      events per raw-body run (per size)                        [BENCH_RAWBODY_EVENTS, 10]
+  --soak-events N         events in the soak                                        [BENCH_SOAK_EVENTS, 1000000]
+  --soak-conns N          connections in the soak                                   [BENCH_SOAK_CONNS, 64]
+  --abandon-pct P         share of soak events abandoned after the first PDK call   [BENCH_ABANDON_PCT, 10]
+  --event-ttl S           passed to our server as --event-ttl S in the soak         [BENCH_EVENT_TTL, 30]
+  --ttl-wait S            idle wait after the soak before the last RSS reading       [BENCH_TTL_WAIT, event-ttl + 10]
+  --pin                   pin the server to CPU 0 and the load generator to CPU 1   [BENCH_PIN=1]
+  --quiet-wait S          before each run, wait up to S s for other processes to go idle [BENCH_QUIET_WAIT, 60]
+  --retries N             repeat a run disturbed by other processes up to N times  [BENCH_RETRIES, 2]
+  --noise-limit CORES     "disturbed" = other processes used more than this         [BENCH_NOISE_LIMIT, 0.15]
+  --skip LIST             skip phases: echo,rawbody,soak                            [BENCH_SKIP]
+  --only ours|theirs      run one server only
+  --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
+  --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
+  --out FILE              Markdown output file         [BENCH_OUT, bench/out/results.md]
+`);
+  process.exit(64);
+}
+
+function parseSettings(argv: string[]): Settings {
+  const flags = new Map<string, string>();
+  const bools = new Set(['quick', 'pin']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (!a.startsWith('--')) usage();
+    let key = a.slice(2);
+    let val: string | undefined;
+    const eq = key.indexOf('=');
+    if (eq >= 0) {
+      val = key.slice(eq + 1);
+      key = key.slice(0, eq);
+    }
+    if (key === 'help') usage();
+    if (bools.has(key)) {
+      flags.set(key, val ?? '1');
+      continue;
+    }
+    if (val === undefined) {
+      val = argv[++i];
+      if (val === undefined) usage();
+    }
+    flags.set(key, val);
+  }
+  const env = process.env;
+  const quick = flags.has('quick') || env['BENCH_QUICK'] === '1';
+  const pick = (flag: string, envName: string): string | undefined => flags.get(flag) ?? env[envName];
+  const num = (flag: string, envName: string, full: number, smoke: number): number => {
+    const raw = pick(flag, envName);
+    if (raw === undefined || raw === '') return quick ? smoke : full;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`bad value for --${flag}: ${raw}`);
+    return n;
+  };
+  const connsRaw = pick('conns', 'BENCH_CONNS');
+  const conns = connsRaw
+    ? connsRaw.split(',').map((s) => Math.max(1, Math.floor(Number(s))))
+    : [1, 16, 64, 256];
+  if (conns.some((c) => !Number.isFinite(c))) throw new Error(`bad --conns: ${connsRaw}`);
+  const eventTtl = num('event-ttl', 'BENCH_EVENT_TTL', 30, 2);
+  const ttlWaitRaw = pick('ttl-wait', 'BENCH_TTL_WAIT');
+  const only = flags.get('only') ?? null;
+  if (only !== null && only !== 'ours' && only !== 'theirs') usage();
+  let theirsBin = pick('theirs-bin', 'BENCH_THEIRS_BIN') ?? '';
+  if (!theirsBin) {
+    try {
+      theirsBin = require.resolve('kong-pdk/bin/kong-js-pluginserver', { paths: [ROOT] });
+    } catch {
+      theirsBin = path.join(ROOT, 'node_modules', 'kong-pdk', 'bin', 'kong-js-pluginserver');
+    }
+  }
+  const pinRaw = flags.get('pin') ?? env['BENCH_PIN'];
+  return {
+    quick,
+    rounds: Math.max(1, Math.floor(num('rounds', 'BENCH_ROUNDS', 3, 1))),
+    duration: num('duration', 'BENCH_DURATION', 5, 1),
+    warmup: num('warmup', 'BENCH_WARMUP', 1, 0.5),
+    conns,
+    rawbodySizes: [1 * MiB, 5 * MiB],
+    rawbodyEvents: Math.max(1, Math.floor(num('rawbody-events', 'BENCH_RAWBODY_EVENTS', 10, 3))),
+    soakEvents: Math.max(1, Math.floor(num('soak-events', 'BENCH_SOAK_EVENTS', 1_000_000, 20_000))),
+    soakConns: Math.max(1, Math.floor(num('soak-conns', 'BENCH_SOAK_CONNS', 64, 16))),
+    soakAbandonPct: num('abandon-pct', 'BENCH_ABANDON_PCT', 10, 10),
+    soakWarmupEvents: quick ? 2_000 : 20_000,
+    eventTtl,
+    ttlWait: ttlWaitRaw !== undefined && ttlWaitRaw !== '' ? Number(ttlWaitRaw) : eventTtl + (quick ? 2 : 10),
+    pin: pinRaw !== undefined && pinRaw !== '' && pinRaw !== '0',
+    quietWait: num('quiet-wait', 'BENCH_QUIET_WAIT', 60, 5),
+    retries: Math.floor(num('retries', 'BENCH_RETRIES', 2, 0)),
+    noiseLimit: num('noise-limit', 'BENCH_NOISE_LIMIT', 0.15, 0.15),
+    skip: new Set((pick('skip', 'BENCH_SKIP') ?? '').split(',').filter((s) => s !== '')),
+    only,
+    oursBin: path.resolve(ROOT, pick('ours-bin', 'BENCH_OURS_BIN') ?? 'bin/kong-ts-pluginserver'),
+    theirsBin: path.resolve(ROOT, theirsBin),
+    out: path.resolve(ROOT, pick('out', 'BENCH_OUT') ?? 'bench/out/results.md'),
+  };
+}
+
+// ------------------------------------------------------------------ helpers
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function fmtInt(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtUs(us: number): string {
+  if (!Number.isFinite(us)) return '–';
+  if (us >= 10_000) return `${(us / 1000).toFixed(1)} ms`;
+  if (us >= 1000) return `${(us / 1000).toFixed(2)} ms`;
+  return `${Math.round(us)} µs`;
+}
+
+function fmtMiB(kb: number): string {
+  if (!Number.isFinite(kb)) return '–';
+  return `${(kb / 1024).toFixed(1)} MiB`;
+}
+
+function fmtPct(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  return `${Math.round(x * 100)} %`;
+}
+
+function fmtRatio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '–';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function fmtLoad(cores: number): string {
+  if (!Number.isFinite(cores)) return '–';
+  return cores.toFixed(2);
+}
+
+/** other processes (or the hypervisor) took CPU during a measurement */
+function noisy(problems: string[], what: string, cores: number): void {
+  if (cores > 0.15) {
+    problems.push(`${what}: other processes kept ${cores.toFixed(2)} cores busy during the run (median); its figures are disturbed`);
+  }
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** children, grandchildren, ... of pid */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop() as number;
+    let tasks: string[] = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      let kids = '';
+      try {
+        kids = fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const k of kids.split(/\s+/).filter((s) => s !== '')) {
+        out.push(Number(k));
+        stack.push(Number(k));
+      }
+    }
+  }
+  return out;
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** user+system CPU seconds of a process (all its threads) */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime is field 14, stime field 15
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** whole-machine CPU seconds: busy (all processes) and stolen by the hypervisor */
+function machineCpu(): { busy: number; steal: number } {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const at = (i: number): number => f[i] ?? 0;
+    // user nice system idle iowait irq softirq steal ...
+    return { busy: (at(0) + at(1) + at(2) + at(5) + at(6)) / CLK_TCK, steal: at(7) / CLK_TCK };
+  } catch {
+    return { busy: NaN, steal: NaN };
+  }
+}
+
+function exeOf(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return '?';
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    return m?.[1] ?? os.cpus()[0]?.model ?? '?';
+  } catch {
+    return os.cpus()[0]?.model ?? '?';
+  }
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    // strip terminal colour codes kong-js-pdk's logger writes
+    const text = fs.readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+// ------------------------------------------------------------ load generator
+
+const LOADGEN_SRC = path.join(BENCH, 'loadgen.c');
+const LOADGEN = path.join(BENCH, 'build', 'loadgen');
+
+function buildLoadgen(): void {
+  fs.mkdirSync(path.dirname(LOADGEN), { recursive: true });
+  log(`compiling ${path.relative(ROOT, LOADGEN_SRC)}`);
+  execFileSync('gcc', ['-O2', '-Wall', '-o', LOADGEN, LOADGEN_SRC], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/** one JSON line from `loadgen run` (see loadgen.c) */
+interface LgResult {
+  ok: boolean;
+  fatal?: string;
+  scenario: string;
+  conns: number;
+  wall_s: number;
+  events: number;
+  abandoned: number;
+  exits: number;
+  errors: number;
+  rpcs: number;
+  events_per_s: number;
+  rpcs_per_s: number;
+  p50_us: number;
+  p90_us: number;
+  p99_us: number;
+  max_us: number;
+  mean_us: number;
+  pdk_calls_per_event: number;
+  hop_ratio: number;
+  cpu_share: number;
+  cpu_total_s: number;
+  server_pid: number;
+  timed_out: boolean;
+  first_error: string | null;
+}
+
+function execLoadgen(args: string[], pin: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [cmd, argv] = pin ? ['taskset', ['-c', '1', LOADGEN, ...args]] : [LOADGEN, args];
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function lastJson<T>(stdout: string): T | null {
+  const line = stdout.trim().split('\n').pop();
+  if (!line) return null;
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    return null;
+  }
+}
+
+// ------------------------------------------------------------------ servers
+
+type Who = 'ours' | 'theirs';
+
+class PluginServer {
+  proc: ChildProcess | null = null;
+  pid = 0;
+  /** the process whose RSS we read: the node process serving the socket */
+  measurePid = 0;
+  readonly sock: string;
+  readonly logFile: string;
+  exitInfo: string | null = null;
+  notes: string[] = [];
+  private instances = new Map<string, number>();
+
+  constructor(
+    readonly who: Who,
+    public label: string,
+    readonly bin: string,
+    readonly prefix: string,
+    readonly pin: boolean,
+  ) {
+    this.sock = path.join(prefix, `${who}.sock`);
+    this.logFile = path.join(prefix, `${who}.log`);
+  }
+
+  get alive(): boolean {
+    return this.proc !== null && this.exitInfo === null;
+  }
+
+  async start(extraArgs: string[] = []): Promise<void> {
+    this.instances.clear();
+    this.exitInfo = null;
+    try {
+      fs.unlinkSync(this.sock);
+    } catch {
+      // not there
+    }
+    const args = [this.bin, '-d', path.join(BENCH, 'plugins'), '-p', this.prefix, '--sock-name', path.basename(this.sock), ...extraArgs];
+    // node is started directly (no shell, no env wrapper); with --pin, taskset
+    // execs node in place, so the pid is still the node process
+    const [cmd, argv] = this.pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
+    const logFd = fs.openSync(this.logFile, 'a');
+    fs.writeSync(logFd, `\n=== ${new Date().toISOString()} ${cmd} ${argv.join(' ')}\n`);
+    const proc = spawn(cmd, argv, { stdio: ['ignore', logFd, logFd], cwd: ROOT });
+    fs.closeSync(logFd);
+    this.proc = proc;
+    this.pid = proc.pid ?? 0;
+    this.measurePid = this.pid;
+    proc.on('exit', (code, signal) => {
+      if (this.proc === proc) this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (this.exitInfo) throw new Error(`${this.label} ${this.exitInfo} at startup:\n${tail(this.logFile)}`);
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`${this.label} did not listen on ${this.sock} within 30 s:\n${tail(this.logFile)}`);
+      }
+      if (fs.existsSync(this.sock) && (await canConnect(this.sock))) break;
+      await sleep(50);
+    }
+    const exe = exeOf(this.pid);
+    if (!path.basename(exe).startsWith('node')) {
+      this.notes.push(`pid ${this.pid} runs ${exe}, not node`);
+    }
+  }
+
+  /** StartInstance for a plugin/config once per server process; returns the id */
+  async instance(plugin: string, config: object): Promise<number> {
+    const key = `${plugin} ${JSON.stringify(config)}`;
+    const have = this.instances.get(key);
+    if (have !== undefined) return have;
+    const r = await execLoadgen(['start', '--socket', this.sock, '--plugin', plugin, '--config', JSON.stringify(config)], false);
+    const j = lastJson<{ ok: boolean; id?: number; server_pid?: number; fatal?: string }>(r.stdout);
+    if (!j || !j.ok || j.id === undefined) {
+      throw new Error(`${this.label}: StartInstance ${plugin} failed: ${j?.fatal ?? r.stderr.trim()}\n${tail(this.logFile)}`);
+    }
+    if (j.server_pid) this.checkServerPid(j.server_pid);
+    this.instances.set(key, j.id);
+    return j.id;
+  }
+
+  /** a server that announces its pid ([2,"serverPid",pid]) must be the node process we measure */
+  checkServerPid(pid: number): void {
+    if (pid === this.measurePid) return;
+    if (descendants(this.pid).includes(pid)) {
+      this.notes.push(`serverPid notification names ${pid}, a child of the started process ${this.pid}; measuring ${pid}`);
+      this.measurePid = pid;
+    } else if (!this.notes.some((n) => n.startsWith('serverPid'))) {
+      this.notes.push(`serverPid notification says ${pid}, but the started process is ${this.pid}`);
+    }
+  }
+
+  /** RSS in kB of the node process serving the socket (plus any children it has) */
+  rss(): number {
+    let kb = rssKb(this.measurePid);
+    for (const d of descendants(this.measurePid)) kb += rssKb(d) || 0;
+    return kb;
+  }
+
+  cpu(): number {
+    let s = cpuSeconds(this.measurePid);
+    for (const d of descendants(this.measurePid)) s += cpuSeconds(d) || 0;
+    return s;
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.proc = null;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      await gone;
+      clearTimeout(t);
+    }
+  }
+}
+
+function canConnect(sock: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.createConnection({ path: sock });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** one measured run: the load generator's figures plus the server's RSS and CPU */
+interface Run {
+  lg: LgResult;
+  rssKb: number;
+  serverCpu: number; // share of one core during the run
+  otherLoad: number; // cores busy with processes other than the server and the load generator
+  steal: number; // cores stolen by the hypervisor
+}
+
+interface Failure {
+  failed: string;
+}
+
+async function measure(server: PluginServer, lgArgs: string[], pin: boolean): Promise<Run | Failure> {
+  if (!server.alive) return { failed: `server not running (${server.exitInfo ?? 'not started'})` };
+  const cpu0 = server.cpu();
+  const m0 = machineCpu();
+  const self0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = await execLoadgen(['run', '--socket', server.sock, ...lgArgs], pin);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu1 = server.cpu();
+  const m1 = machineCpu();
+  const self = process.cpuUsage(self0);
+  await sleep(100); // let an exit be noticed
+  const lg = lastJson<LgResult>(r.stdout);
+  if (!lg || !lg.ok) {
+    const why = lg?.fatal ?? (lg?.timed_out ? 'load generator timed out' : r.stderr.trim() || `loadgen exit ${r.code}`);
+    const state = server.alive ? 'server still running' : `server ${server.exitInfo}`;
+    return { failed: `${why} (${state})\n${tail(server.logFile)}` };
+  }
+  if (lg.server_pid) server.checkServerPid(lg.server_pid);
+  const serverCpu = cpu1 - cpu0;
+  const other = m1.busy - m0.busy - serverCpu - (lg.cpu_total_s ?? 0) - (self.user + self.system) / 1e6;
+  return {
+    lg,
+    rssKb: server.rss(),
+    serverCpu: serverCpu / wall,
+    otherLoad: Math.max(0, other / wall),
+    steal: (m1.steal - m0.steal) / wall,
+  };
+}
+
+/** wait until the rest of the machine is idle (the machine is shared) */
+async function waitQuiet(maxSeconds: number, limit: number): Promise<void> {
+  if (maxSeconds <= 0) return;
+  const deadline = Date.now() + maxSeconds * 1000;
+  let said = false;
+  for (;;) {
+    const m0 = machineCpu();
+    const self0 = process.cpuUsage();
+    await sleep(500);
+    const m1 = machineCpu();
+    const self = process.cpuUsage(self0);
+    const load = (m1.busy - m0.busy + m1.steal - m0.steal - (self.user + self.system) / 1e6) / 0.5;
+    if (load <= limit * 0.67) return;
+    if (Date.now() > deadline) {
+      log(`  machine still busy (${load.toFixed(2)} cores); measuring anyway`);
+      return;
+    }
+    if (!said) log(`  other processes keep ${load.toFixed(2)} cores busy; waiting up to ${maxSeconds} s for quiet`);
+    said = true;
+  }
+}
+
+/** measure(), after waiting for quiet, repeated when other processes disturbed it */
+async function measureClean(server: PluginServer, lgArgs: string[], cfg: Settings): Promise<Run | Failure> {
+  for (let attempt = 0; ; attempt++) {
+    await waitQuiet(cfg.quietWait, cfg.noiseLimit);
+    const r = await measure(server, lgArgs, cfg.pin);
+    if (!isRun(r) || r.otherLoad + r.steal <= cfg.noiseLimit || attempt >= cfg.retries) return r;
+    log(`  disturbed: other processes used ${(r.otherLoad + r.steal).toFixed(2)} cores; repeating`);
+  }
+}
+
+function isRun(x: Run | Failure): x is Run {
+  return (x as Failure).failed === undefined;
+}
+
+// ------------------------------------------------------------------ phases
+
+interface Summary {
+  eventsPerS: number;
+  rpcsPerS: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  rssKb: number;
+  serverCpu: number;
+  lgCpu: number;
+  otherLoad: number;
+  hop: number;
+  perRound: number[];
+  errors: number;
+  exits: number;
+  calls: number;
+  failures: string[];
+}
+
+function summarize(runs: (Run | Failure)[]): Summary {
+  const ok = runs.filter(isRun);
+  const m = (f: (r: Run) => number): number => median(ok.map(f));
+  return {
+    eventsPerS: m((r) => r.lg.events_per_s),
+    rpcsPerS: m((r) => r.lg.rpcs_per_s),
+    p50: m((r) => r.lg.p50_us),
+    p99: m((r) => r.lg.p99_us),
+    mean: m((r) => r.lg.mean_us),
+    rssKb: m((r) => r.rssKb),
+    serverCpu: m((r) => r.serverCpu),
+    lgCpu: m((r) => r.lg.cpu_share),
+    otherLoad: m((r) => r.otherLoad + r.steal),
+    hop: m((r) => r.lg.hop_ratio),
+    perRound: ok.map((r) => r.lg.events_per_s),
+    errors: ok.reduce((a, r) => a + r.lg.errors, 0),
+    exits: ok.reduce((a, r) => a + r.lg.exits, 0),
+    calls: m((r) => r.lg.pdk_calls_per_event),
+    failures: runs.filter((r): r is Failure => !isRun(r)).map((r) => r.failed),
+  };
+}
+
+/** restart a server that died (e.g. crashed in an earlier run) */
+async function revive(s: PluginServer, problems: string[]): Promise<boolean> {
+  if (s.alive) return true;
+  try {
+    log(`${s.label} is not running (${s.exitInfo}); restarting it`);
+    await s.start();
+    return true;
+  } catch (e) {
+    problems.push(`${s.label} could not be restarted: ${(e as Error).message.split('\n')[0]}`);
+    return false;
+  }
+}
+
+async function echoPhase(cfg: Settings, servers: PluginServer[], problems: string[]): Promise<string> {
+  const rows: string[][] = [];
+  const hops: string[] = [];
+  for (const conns of cfg.conns) {
+    const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
+    for (let round = 1; round <= cfg.rounds; round++) {
+      for (const s of servers) {
+        // alternate: ours, theirs, ours, theirs...
+        if (!(await revive(s, problems))) continue;
+        const iid = await s.instance('bench-echo', {});
+        log(`echo conns=${conns} round ${round}/${cfg.rounds} ${s.label}`);
+        const r = await measureClean(
+          s,
+          ['--instance', String(iid), '--conns', String(conns), '--scenario', 'echo',
+            '--duration', String(cfg.duration), '--warmup', String(cfg.warmup), '--timeout', String(cfg.duration + cfg.warmup + 120)],
+          cfg,
+        );
+        if (isRun(r)) {
+          log(`  ${fmtInt(r.lg.events_per_s)} events/s, p50 ${fmtUs(r.lg.p50_us)}, p99 ${fmtUs(r.lg.p99_us)}, loadgen CPU ${fmtPct(r.lg.cpu_share)}`);
+        } else {
+          log(`  FAILED: ${r.failed.split('\n')[0]}`);
+        }
+        runs.get(s.who)?.push(r);
+      }
+    }
+    const sums = new Map<Who, Summary>();
+    for (const s of servers) sums.set(s.who, summarize(runs.get(s.who) ?? []));
+    const theirs = sums.get('theirs');
+    for (const s of servers) {
+      const x = sums.get(s.who) as Summary;
+      const ratio = s.who === 'ours' && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
+      const p99ratio = s.who === 'ours' && theirs ? fmtRatio(x.p99, theirs.p99) : '';
+      rows.push([
+        String(conns), s.label,
+        fmtInt(x.eventsPerS), fmtInt(x.rpcsPerS), fmtUs(x.p50), fmtUs(x.p99), fmtMiB(x.rssKb),
+        fmtPct(x.serverCpu), fmtPct(x.lgCpu), fmtLoad(x.otherLoad), ratio, p99ratio,
+        x.perRound.map(fmtInt).join(' / '),
+      ]);
+      if (conns > 1) hops.push(`${conns} conns ${s.who}: ${fmtPct(x.hop)}`);
+      for (const f of x.failures) problems.push(`echo conns=${conns} ${s.label}: ${f}`);
+      noisy(problems, `echo conns=${conns} ${s.label}`, x.otherLoad);
+      if (x.errors) problems.push(`echo conns=${conns} ${s.label}: ${x.errors} RPC errors`);
+      if (x.perRound.length && Math.abs(x.calls - 4) > 1e-9) problems.push(`echo conns=${conns} ${s.label}: ${x.calls} PDK calls per event, expected 4`);
+    }
+  }
+  return [
+    `## Echo: throughput and latency`,
+    ``,
+    `Plugin \`bench-echo\`: one access event = \`get_header("host")\` + 3 × \`set_header\` = 5 RPCs ` +
+      `(HandleEvent + 4 Steps). Concurrency = connections; ${cfg.rounds} round(s) of ${cfg.duration} s ` +
+      `(after ${cfg.warmup} s warm-up) per server, servers alternating; medians shown.`,
+    ``,
+    table(
+      ['conns', 'server', 'events/s', 'RPCs/s', 'p50', 'p99', 'server RSS', 'server CPU', 'loadgen CPU', 'other load', 'ours/theirs events/s', 'ours/theirs p99', 'events/s per round'],
+      rows,
+    ),
+    ``,
+    `Steps sent on a different connection than the event's previous call (median): ${hops.join(', ') || '–'}.`,
+  ].join('\n');
+}
+
+async function rawbodyPhase(cfg: Settings, servers: PluginServer[], problems: string[]): Promise<string> {
+  const rows: string[][] = [];
+  for (const size of cfg.rawbodySizes) {
+    const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
+    for (let round = 1; round <= cfg.rounds; round++) {
+      for (const s of servers) {
+        if (!(await revive(s, problems))) continue;
+        const iid = await s.instance('bench-rawbody', { size });
+        log(`rawbody ${size / MiB} MiB round ${round}/${cfg.rounds} ${s.label}`);
+        const r = await measureClean(
+          s,
+          ['--instance', String(iid), '--conns', '1', '--scenario', 'rawbody', '--body-bytes', String(size),
+            '--events', String(cfg.rawbodyEvents), '--timeout', '600'],
+          cfg,
+        );
+        if (isRun(r)) log(`  ${(r.lg.mean_us / 1000).toFixed(1)} ms/event`);
+        else log(`  FAILED: ${r.failed.split('\n')[0]}`);
+        runs.get(s.who)?.push(r);
+      }
+    }
+    const sums = new Map<Who, Summary>();
+    for (const s of servers) sums.set(s.who, summarize(runs.get(s.who) ?? []));
+    const theirs = sums.get('theirs');
+    for (const s of servers) {
+      const x = sums.get(s.who) as Summary;
+      const msPerEvent = x.mean / 1000;
+      rows.push([
+        `${size / MiB} MiB`, s.label,
+        Number.isFinite(msPerEvent) ? msPerEvent.toFixed(1) : '–',
+        fmtUs(x.p50), fmtUs(x.p99),
+        Number.isFinite(msPerEvent) ? `${(size / MiB / (msPerEvent / 1000)).toFixed(0)} MiB/s` : '–',
+        fmtMiB(x.rssKb), fmtPct(x.serverCpu), fmtLoad(x.otherLoad),
+        s.who === 'ours' && theirs ? fmtRatio(x.mean, theirs.mean) : '',
+      ]);
+      for (const f of x.failures) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${f}`);
+      noisy(problems, `rawbody ${size / MiB} MiB ${s.label}`, x.otherLoad);
+      if (x.exits) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.exits} events ended with kong.response.exit (the plugin saw a body of the wrong length)`);
+      if (x.errors) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.errors} RPC errors`);
+    }
+  }
+  return [
+    `## Raw body`,
+    ``,
+    `Plugin \`bench-rawbody\`: \`get_raw_body()\` answered with a bin of the given size, the plugin checks the ` +
+      `length, then one \`set_header\`. 1 connection, ${cfg.rawbodyEvents} events per run, ${cfg.rounds} round(s), medians.`,
+    ``,
+    table(['body', 'server', 'ms/event (mean)', 'p50', 'p99 (≈ max)', 'body throughput', 'server RSS', 'server CPU', 'other load', 'ours/theirs time'], rows),
+  ].join('\n');
+}
+
+async function soakPhase(cfg: Settings, servers: PluginServer[], problems: string[]): Promise<string> {
+  const rows: string[][] = [];
+  for (const s of servers) {
+    // a fresh process, so that the figures do not depend on the earlier phases
+    await s.stop();
+    const extra = s.who === 'ours' ? ['--event-ttl', String(cfg.eventTtl)] : [];
+    try {
+      await s.start(extra);
+    } catch (e) {
+      if (extra.length) {
+        s.notes.push(`did not start with --event-ttl ${cfg.eventTtl} (${(e as Error).message.split('\n')[0]}); soak ran with its default TTL`);
+        try {
+          await s.start();
+        } catch (e2) {
+          problems.push(`soak ${s.label}: ${(e2 as Error).message.split('\n')[0]}`);
+          continue;
+        }
+      } else {
+        problems.push(`soak ${s.label}: ${(e as Error).message.split('\n')[0]}`);
+        continue;
+      }
+    }
+    const iid = await s.instance('bench-echo', {});
+    const conns = String(cfg.soakConns);
+    log(`soak ${s.label}: warm-up ${cfg.soakWarmupEvents} events`);
+    const warm = await measure(s, ['--instance', String(iid), '--conns', conns, '--scenario', 'echo', '--events', String(cfg.soakWarmupEvents)], cfg.pin);
+    if (!isRun(warm)) {
+      problems.push(`soak ${s.label} warm-up: ${warm.failed}`);
+      continue;
+    }
+    await sleep(2000);
+    await waitQuiet(cfg.quietWait, cfg.noiseLimit);
+    const before = s.rss();
+    log(`soak ${s.label}: ${cfg.soakEvents} events, ${cfg.soakAbandonPct} % abandoned, ${conns} connections`);
+    const soak = await measure(
+      s,
+      ['--instance', String(iid), '--conns', conns, '--scenario', 'abandon', '--abandon-pct', String(cfg.soakAbandonPct),
+        '--events', String(cfg.soakEvents), '--timeout', '3600'],
+      cfg.pin,
+    );
+    if (!isRun(soak)) {
+      problems.push(`soak ${s.label}: ${soak.failed}`);
+      rows.push(['', s.label, fmtMiB(before), 'FAILED', '', '', '', '', '']);
+      continue;
+    }
+    const after = s.rss();
+    log(`soak ${s.label}: RSS ${fmtMiB(before)} -> ${fmtMiB(after)}; waiting ${cfg.ttlWait} s`);
+    await sleep(cfg.ttlWait * 1000);
+    const afterTtl = s.rss();
+    // a little traffic lets the server's timers and GC run after the idle wait
+    const tickle = await measure(s, ['--instance', String(iid), '--conns', conns, '--scenario', 'echo', '--events', '2000'], cfg.pin);
+    await sleep(1000);
+    const afterTickle = isRun(tickle) ? s.rss() : NaN;
+    if (soak.lg.errors) problems.push(`soak ${s.label}: ${soak.lg.errors} RPC errors (first: ${soak.lg.first_error})`);
+    rows.push([
+      fmtInt(soak.lg.events + soak.lg.abandoned), s.label, fmtMiB(before), fmtMiB(after), fmtMiB(afterTtl), fmtMiB(afterTickle),
+      fmtInt(soak.lg.abandoned), fmtInt(soak.lg.events_per_s), fmtUs(soak.lg.p99_us), fmtLoad(soak.otherLoad + soak.steal),
+    ]);
+    noisy(problems, `soak ${s.label}`, soak.otherLoad + soak.steal);
+    log(`soak ${s.label}: after TTL wait ${fmtMiB(afterTtl)}, after 2k more events ${fmtMiB(afterTickle)}`);
+  }
+  return [
+    `## Soak: abandoned events`,
+    ``,
+    `Plugin \`bench-echo\`, ${fmtInt(cfg.soakEvents)} events on ${cfg.soakConns} connections; ${cfg.soakAbandonPct} % ` +
+      `are abandoned after their first PDK call (never stepped again, as when Kong drops a request). Fresh server ` +
+      `processes; "before" is after ${fmtInt(cfg.soakWarmupEvents)} warm-up events. Our server is started with ` +
+      `\`--event-ttl ${cfg.eventTtl}\`; kong-js-pdk has no event TTL. "after TTL" is read after ${cfg.ttlWait} s idle, ` +
+      `the last column after 2,000 more events (so timers and GC have run).`,
+    ``,
+    table(['events', 'server', 'RSS before', 'RSS after soak', 'RSS after TTL', 'after TTL + 2k events', 'abandoned', 'events/s (completed)', 'p99', 'other load'], rows),
+  ].join('\n');
+}
+
+// --------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const cfg = parseSettings(process.argv.slice(2));
+  buildLoadgen();
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-bench-'));
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const servers: PluginServer[] = [];
+
+  if (cfg.only !== 'theirs') {
+    if (fs.existsSync(cfg.oursBin)) {
+      servers.push(new PluginServer('ours', 'kong-ts-pdk (ours)', cfg.oursBin, prefix, cfg.pin));
+    } else {
+      const msg = `our server ${path.relative(ROOT, cfg.oursBin)} does not exist yet: skipping "ours", measuring kong-js-pdk only`;
+      log(msg);
+      notes.push(msg);
+    }
+  }
+  if (cfg.only !== 'ours') {
+    servers.push(new PluginServer('theirs', 'kong-js-pdk', cfg.theirsBin, prefix, cfg.pin));
+  }
+  try {
+    const theirsPkg = JSON.parse(fs.readFileSync(path.join(path.dirname(cfg.theirsBin), '..', 'package.json'), 'utf8')) as { version?: string };
+    const t = servers.find((s) => s.who === 'theirs');
+    if (t && theirsPkg.version) t.label = `kong-js-pdk ${theirsPkg.version}`;
+  } catch {
+    // keep the default label
+  }
+
+  const cleanup = async (): Promise<void> => {
+    for (const s of servers) await s.stop();
+    fs.rmSync(prefix, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    void cleanup().then(() => process.exit(130));
+  });
+
+  const sections: string[] = [];
+  try {
+    const started: PluginServer[] = [];
+    for (const s of servers) {
+      try {
+        log(`starting ${s.label}: ${path.relative(ROOT, s.bin)}`);
+        await s.start();
+        started.push(s);
+      } catch (e) {
+        problems.push((e as Error).message);
+        log(`could not start ${s.label}; continuing without it`);
+      }
+    }
+    servers.splice(0, servers.length, ...started);
+    if (servers.length === 0) throw new Error('no server could be started');
+
+    if (!cfg.skip.has('echo')) sections.push(await echoPhase(cfg, servers, problems));
+    if (!cfg.skip.has('rawbody')) sections.push(await rawbodyPhase(cfg, servers, problems));
+    if (!cfg.skip.has('soak')) sections.push(await soakPhase(cfg, servers, problems));
+    for (const s of servers) for (const n of s.notes) notes.push(`${s.label}: ${n}`);
+  } finally {
+    await cleanup();
+  }
+
+  const md = [
+    `# kong-ts-pdk plugin server benchmark${cfg.quick ? ' (quick)' : ''}`,
+    ``,
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpuModel()}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}; node ${process.version}`,
+    `- servers: ${servers.map((s) => `${s.label} (\`${path.relative(ROOT, s.bin)}\`)`).join(', ')}`,
+    `- load generator: \`bench/build/loadgen\` (single thread, epoll)${cfg.pin ? '; server pinned to CPU 0, load generator to CPU 1' : '; no CPU pinning'}`,
+    `- "server CPU" and "loadgen CPU" are shares of one core during the measured run (100 % = one core busy); ` +
+      `"other load" is how many cores the rest of the machine (other processes, hypervisor steal) kept busy meanwhile — above ~0.15 the figures are disturbed`,
+    ...notes.map((n) => `- note: ${n}`),
+    ``,
+    ...sections.flatMap((s) => [s, '']),
+    ...(problems.length ? ['## Problems', '', ...problems.map((p) => `- ${p.replace(/\n/g, '\n  ')}`), ''] : []),
+  ].join('\n');
+  fs.mkdirSync(path.dirname(cfg.out), { recursive: true });
+  fs.writeFileSync(cfg.out, md);
+  process.stdout.write(md);
+  log(`written to ${path.relative(ROOT, cfg.out)}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`[bench] ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
