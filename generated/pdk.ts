@@ -1214,7 +1214,7 @@ export interface PdkTracing {
    * `kong.tracing.active_span` — kong/pdk/tracing.lua:473
    *
    * Phases: rewrite, access, response, log.
-   * Kong 3.4.0 → current.
+   * Kong 3.0.0 → current.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    */
@@ -1223,7 +1223,7 @@ export interface PdkTracing {
    * `kong.tracing.start_span` — kong/pdk/tracing.lua:504
    *
    * Phases: rewrite, access, response, log.
-   * Kong 3.4.0 → current.
+   * Kong 3.0.0 → current.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    *
@@ -1766,6 +1766,31 @@ function createPdkLogInspect(t: PdkTransport): PdkLogInspect {
   return module as PdkLogInspect;
 }
 
+/**
+ * What a plugin's class builds for one configuration: an optional handler per phase an
+ * external plugin can serve, each receiving the `kong` PDK object. Declare a class as
+ * `class MyPlugin implements KongPlugin<MyConfig>` to have phases, config and PDK checked.
+ */
+export interface KongPlugin<Config = unknown> {
+  /** The configuration the instance was built with (kong-js-pdk plugins keep it as `this.config`). */
+  readonly config?: Config;
+  /** The `certificate` phase handler. */
+  certificate?(kong: Kong): void | Promise<void>;
+  /** The `rewrite` phase handler. */
+  rewrite?(kong: Kong): void | Promise<void>;
+  /** The `access` phase handler. */
+  access?(kong: Kong): void | Promise<void>;
+  /** The `response` phase handler. */
+  response?(kong: Kong): void | Promise<void>;
+  /** The `preread` phase handler. */
+  preread?(kong: Kong): void | Promise<void>;
+  /** The `log` phase handler. */
+  log?(kong: Kong): void | Promise<void>;
+}
+
+/** A plugin class: `new Plugin(config)` builds the instance for one configuration. */
+export type KongPluginClass<Config = unknown> = new (config: Config) => KongPlugin<Config>;
+
 /** Creates the `kong` object handed to a plugin's phase handlers, bound to one event's transport. */
 export function createPdk(t: PdkTransport): Kong {
   return new KongImpl(t);
@@ -1897,8 +1922,8 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.table.merge", { name: "kong.table.merge", camel: "kong.table.merge", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.table.new", { name: "kong.table.new", camel: "kong.table.new", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.telemetry.log", { name: "kong.telemetry.log", camel: "kong.telemetry.log", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.8.0", until: undefined }],
-  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
-  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
+  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
+  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
   ["kong.vault.get", { name: "kong.vault.get", camel: "kong.vault.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.vault.is_reference", { name: "kong.vault.is_reference", camel: "kong.vault.isReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.vault.parse_reference", { name: "kong.vault.parse_reference", camel: "kong.vault.parseReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],

@@ -220,6 +220,7 @@ export function emitPdkClient(idl: IdlModel): string {
     header: header([idl.files.pdk, ...(idl.files.overrides ? [idl.files.overrides] : []), idl.files.entities]),
     entityImports: [...entityRefs].sort().join(', '),
     phases: idl.phases.map(lit).join(', '),
+    phaseNames: idl.phases,
     oldest: idl.kong.tracked[0],
     interfaces,
     classes,

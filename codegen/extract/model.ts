@@ -1,0 +1,123 @@
+/**
+ * What the extractor produces: `PdkFunction` has exactly the keys of one entry of
+ * idl/pdk.yaml (schema: codegen/idl/schemas.ts `pdkSchema`), in the order the YAML writer emits
+ * them; `TreeExtraction` is one Kong tree read; `Defect` is one doc defect met on the way.
+ */
+
+/** One parameter, as in pdk.yaml. */
+export interface PdkParam {
+  name: string;
+  vararg?: boolean;
+  type: string;
+  optional?: boolean;
+  /** false: the code takes it but no @tparam documents it. */
+  documented?: boolean;
+  since?: string;
+}
+
+/** One return slot, as in pdk.yaml. */
+export interface PdkReturn {
+  type: string;
+  error?: boolean;
+}
+
+/** How Kong's MsgPack RPC layer handles the function, as in pdk.yaml. */
+export interface MsgpackInfo {
+  callable?: boolean;
+  step?: string;
+  result_fix?: 'multimap' | 'raw_bytes';
+  exposed_api?: 'override' | 'only';
+  log_phase_saved?: boolean;
+  effects?: string[];
+  problems?: string[];
+  limitations?: string[];
+}
+
+/** The ProtoBuf:1 rpc serving the function. */
+export interface ProtobufInfo {
+  rpc: string;
+  input: string;
+  output: string;
+}
+
+/** One function, as in pdk.yaml (key order = YAML order). */
+export interface PdkFunction {
+  name: string;
+  kind?: 'pdk' | 'rpc_only';
+  source?: string;
+  since?: string;
+  until?: string;
+  subsystem?: 'http' | 'stream';
+  colon_method?: boolean;
+  doc_block_not_ldoc?: boolean;
+  params: PdkParam[];
+  returns: PdkReturn[];
+  returns_nothing?: boolean;
+  nil_err?: boolean;
+  code_returns_nil_err?: boolean;
+  phases?: string[];
+  phase_conditions?: Record<string, string>;
+  never_returns?: boolean;
+  param_name_mismatch?: { doc: string; code: string }[];
+  msgpack: MsgpackInfo;
+  protobuf?: ProtobufInfo;
+}
+
+/** The whole of pdk.yaml. */
+export interface PdkFile {
+  format: 'kong-ts-pdk/pdk/1';
+  kong: { version: string; commit?: string; tracked: string[] };
+  functions: PdkFunction[];
+}
+
+/** The kinds of doc defect the extractor detects (idl/extract-rules.yaml names them the same way). */
+export type DefectKind =
+  | 'missing_tparam'
+  | 'malformed_tag'
+  | 'not_ldoc_block'
+  | 'name_mismatch'
+  | 'param_name_mismatch'
+  | 'undocumented_nil_err'
+  | 'wrong_treturn'
+  | 'optional_undocumented'
+  | 'unknown_tag';
+
+/** One defect met in one tree. */
+export interface Defect {
+  kind: DefectKind;
+  /** The function it concerns, after any rename. */
+  function: string;
+  /** `kong/pdk/request.lua:690`. */
+  source: string;
+  message: string;
+  /** The id of the reviewed rule that covers it; absent = not reviewed yet. */
+  rule?: string;
+}
+
+/** Tree-level facts of the RPC layer (not per function). */
+export interface RpcLayerFacts {
+  /** plugin_servers files read, relative to the tree. */
+  files: string[];
+  /** `first`: call_pdk_method keeps only the first return value (Kong ≥ 3.0); `all`: every value (errors become StepError). */
+  callPdkMethodReturns?: 'first' | 'all';
+  /** The proto file read, if any. */
+  proto?: string;
+}
+
+/** Everything read from one Kong tree. */
+export interface TreeExtraction {
+  /** `2.8.0`, …, `main`. */
+  label: string;
+  /** kong/meta.lua's version (with `-dev` for main). */
+  version: string;
+  commit?: string;
+  functions: PdkFunction[];
+  defects: Defect[];
+  /** Other things worth a look (an unloaded module, an unmatched exposed_api key, …). */
+  warnings: string[];
+  rpc: RpcLayerFacts;
+  /** Modules kong/pdk/init.lua loads, and the subsystem-only ones. */
+  modules: { loaded: string[]; subsystemOnly: Record<string, 'http' | 'stream'> };
+  /** Names found in code but never documented (e.g. kong.log.emerg). */
+  undocumented: string[];
+}
