@@ -1214,7 +1214,7 @@ export interface PdkTracing {
    * `kong.tracing.active_span` — kong/pdk/tracing.lua:473
    *
    * Phases: rewrite, access, response, log.
-   * Kong 3.0.0 → current.
+   * Kong 3.4.0 → current.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    */
@@ -1223,7 +1223,7 @@ export interface PdkTracing {
    * `kong.tracing.start_span` — kong/pdk/tracing.lua:504
    *
    * Phases: rewrite, access, response, log.
-   * Kong 3.0.0 → current.
+   * Kong 3.4.0 → current.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    *
@@ -1279,7 +1279,44 @@ export interface PdkVault {
   update(options: KongTable): Promise<KongTable>;
 }
 
-class KongImpl implements Kong {
+/** Resolves a member the IDL does not know, e.g. an Enterprise-only function (see {@link setUnknownPdkMemberHandler}). */
+export type UnknownPdkMemberHandler = (t: PdkTransport, modulePath: string, member: string) => unknown;
+
+let unknownMember: UnknownPdkMemberHandler | undefined;
+
+/**
+ * Installs what `kong.<module>.<name>` gives for a name the IDL does not know. Without a
+ * handler such a name is `undefined`, as on any object; the server installs one that forwards
+ * the call to Kong the way kong-js-pdk does, so its plugins keep working.
+ */
+export function setUnknownPdkMemberHandler(handler: UnknownPdkMemberHandler | undefined): void {
+  unknownMember = handler;
+}
+
+/** The base of every module object: known methods live on the subclasses' prototypes. */
+abstract class PdkModuleBase {
+  constructor(
+    protected readonly t: PdkTransport,
+    /** The module's Kong path, e.g. `kong.request`. */
+    readonly pdkPath: string,
+  ) { }
+}
+
+// Only a lookup that misses every generated method reaches this proxy, so known calls pay nothing.
+Object.setPrototypeOf(
+  PdkModuleBase.prototype,
+  new Proxy(Object.create(null) as object, {
+    get(_target, prop, receiver: PdkModuleBase) {
+      // `then` must stay undefined: a module object is not a promise.
+      if (typeof prop !== "string" || prop === "then" || prop in Object.prototype || unknownMember === undefined) {
+        return Reflect.get(Object.prototype, prop, receiver);
+      }
+      return unknownMember(receiver["t"], receiver.pdkPath, prop);
+    },
+  }),
+);
+
+class KongImpl extends PdkModuleBase implements Kong {
   #client: PdkClient | undefined;
   #cluster: PdkCluster | undefined;
   #ctx: PdkCtx | undefined;
@@ -1296,7 +1333,9 @@ class KongImpl implements Kong {
   #telemetry: PdkTelemetry | undefined;
   #tracing: PdkTracing | undefined;
   #vault: PdkVault | undefined;
-  constructor(private readonly t: PdkTransport) { }
+  constructor(t: PdkTransport) {
+    super(t, "kong");
+  }
   get client(): PdkClient {
     return (this.#client ??= new PdkClientImpl(this.t));
   }
@@ -1347,9 +1386,11 @@ class KongImpl implements Kong {
   }
 }
 
-class PdkClientImpl implements PdkClient {
+class PdkClientImpl extends PdkModuleBase implements PdkClient {
   #tls: PdkClientTls | undefined;
-  constructor(private readonly t: PdkTransport) { }
+  constructor(t: PdkTransport) {
+    super(t, "kong.client");
+  }
   get tls(): PdkClientTls {
     return (this.#tls ??= new PdkClientTlsImpl(this.t));
   }
@@ -1382,8 +1423,10 @@ class PdkClientImpl implements PdkClient {
   }
 }
 
-class PdkClientTlsImpl implements PdkClientTls {
-  constructor(private readonly t: PdkTransport) { }
+class PdkClientTlsImpl extends PdkModuleBase implements PdkClientTls {
+  constructor(t: PdkTransport) {
+    super(t, "kong.client.tls");
+  }
   disableSessionReuse(): Promise<true | undefined> {
     return this.t.call("kong.client.tls.disable_session_reuse", [], 0) as Promise<true | undefined>;
   }
@@ -1398,23 +1441,29 @@ class PdkClientTlsImpl implements PdkClientTls {
   }
 }
 
-class PdkClusterImpl implements PdkCluster {
-  constructor(private readonly t: PdkTransport) { }
+class PdkClusterImpl extends PdkModuleBase implements PdkCluster {
+  constructor(t: PdkTransport) {
+    super(t, "kong.cluster");
+  }
   getId(): Promise<string | undefined> {
     return this.t.call("kong.cluster.get_id", [], 0) as Promise<string | undefined>;
   }
 }
 
-class PdkCtxImpl implements PdkCtx {
+class PdkCtxImpl extends PdkModuleBase implements PdkCtx {
   #shared: PdkCtxShared | undefined;
-  constructor(private readonly t: PdkTransport) { }
+  constructor(t: PdkTransport) {
+    super(t, "kong.ctx");
+  }
   get shared(): PdkCtxShared {
     return (this.#shared ??= new PdkCtxSharedImpl(this.t));
   }
 }
 
-class PdkCtxSharedImpl implements PdkCtxShared {
-  constructor(private readonly t: PdkTransport) { }
+class PdkCtxSharedImpl extends PdkModuleBase implements PdkCtxShared {
+  constructor(t: PdkTransport) {
+    super(t, "kong.ctx.shared");
+  }
   get(k: string): Promise<unknown> {
     return this.t.call("kong.ctx.shared.get", [k], 0) as Promise<unknown>;
   }
@@ -1423,15 +1472,19 @@ class PdkCtxSharedImpl implements PdkCtxShared {
   }
 }
 
-class PdkIpImpl implements PdkIp {
-  constructor(private readonly t: PdkTransport) { }
+class PdkIpImpl extends PdkModuleBase implements PdkIp {
+  constructor(t: PdkTransport) {
+    super(t, "kong.ip");
+  }
   isTrusted(address: string): Promise<boolean> {
     return this.t.call("kong.ip.is_trusted", [address], 0) as Promise<boolean>;
   }
 }
 
-class PdkNginxImpl implements PdkNginx {
-  constructor(private readonly t: PdkTransport) { }
+class PdkNginxImpl extends PdkModuleBase implements PdkNginx {
+  constructor(t: PdkTransport) {
+    super(t, "kong.nginx");
+  }
   getCtx(k: string): Promise<unknown> {
     return this.t.call("kong.nginx.get_ctx", [k], 0) as Promise<unknown>;
   }
@@ -1458,8 +1511,10 @@ class PdkNginxImpl implements PdkNginx {
   }
 }
 
-class PdkNodeImpl implements PdkNode {
-  constructor(private readonly t: PdkTransport) { }
+class PdkNodeImpl extends PdkModuleBase implements PdkNode {
+  constructor(t: PdkTransport) {
+    super(t, "kong.node");
+  }
   getHostname(): Promise<string> {
     return this.t.call("kong.node.get_hostname", [], 0) as Promise<string>;
   }
@@ -1471,15 +1526,19 @@ class PdkNodeImpl implements PdkNode {
   }
 }
 
-class PdkPluginImpl implements PdkPlugin {
-  constructor(private readonly t: PdkTransport) { }
+class PdkPluginImpl extends PdkModuleBase implements PdkPlugin {
+  constructor(t: PdkTransport) {
+    super(t, "kong.plugin");
+  }
   getId(): Promise<string> {
     return this.t.call("kong.plugin.get_id", [], 0) as Promise<string>;
   }
 }
 
-class PdkRequestImpl implements PdkRequest {
-  constructor(private readonly t: PdkTransport) { }
+class PdkRequestImpl extends PdkModuleBase implements PdkRequest {
+  constructor(t: PdkTransport) {
+    super(t, "kong.request");
+  }
   getBody(mimetype?: string, maxArgs?: number, maxAllowedFileSize?: number): Promise<RequestBody | undefined> {
     return this.t.call("kong.request.get_body", [mimetype, maxArgs, maxAllowedFileSize], 0) as Promise<RequestBody | undefined>;
   }
@@ -1548,8 +1607,10 @@ class PdkRequestImpl implements PdkRequest {
   }
 }
 
-class PdkResponseImpl implements PdkResponse {
-  constructor(private readonly t: PdkTransport) { }
+class PdkResponseImpl extends PdkModuleBase implements PdkResponse {
+  constructor(t: PdkTransport) {
+    super(t, "kong.response");
+  }
   addHeader(name: string, value: HeaderValue): Promise<void> {
     return this.t.call("kong.response.add_header", [name, value], 0) as Promise<void>;
   }
@@ -1585,8 +1646,10 @@ class PdkResponseImpl implements PdkResponse {
   }
 }
 
-class PdkRouterImpl implements PdkRouter {
-  constructor(private readonly t: PdkTransport) { }
+class PdkRouterImpl extends PdkModuleBase implements PdkRouter {
+  constructor(t: PdkTransport) {
+    super(t, "kong.router");
+  }
   getRoute(): Promise<Route | undefined> {
     return this.t.call("kong.router.get_route", [], 0) as Promise<Route | undefined>;
   }
@@ -1595,10 +1658,12 @@ class PdkRouterImpl implements PdkRouter {
   }
 }
 
-class PdkServiceImpl implements PdkService {
+class PdkServiceImpl extends PdkModuleBase implements PdkService {
   #request: PdkServiceRequest | undefined;
   #response: PdkServiceResponse | undefined;
-  constructor(private readonly t: PdkTransport) { }
+  constructor(t: PdkTransport) {
+    super(t, "kong.service");
+  }
   get request(): PdkServiceRequest {
     return (this.#request ??= new PdkServiceRequestImpl(this.t));
   }
@@ -1625,8 +1690,10 @@ class PdkServiceImpl implements PdkService {
   }
 }
 
-class PdkServiceRequestImpl implements PdkServiceRequest {
-  constructor(private readonly t: PdkTransport) { }
+class PdkServiceRequestImpl extends PdkModuleBase implements PdkServiceRequest {
+  constructor(t: PdkTransport) {
+    super(t, "kong.service.request");
+  }
   addHeader(header: string, value: HeaderValue): Promise<void> {
     return this.t.call("kong.service.request.add_header", [header, value], 0) as Promise<void>;
   }
@@ -1671,8 +1738,10 @@ class PdkServiceRequestImpl implements PdkServiceRequest {
   }
 }
 
-class PdkServiceResponseImpl implements PdkServiceResponse {
-  constructor(private readonly t: PdkTransport) { }
+class PdkServiceResponseImpl extends PdkModuleBase implements PdkServiceResponse {
+  constructor(t: PdkTransport) {
+    super(t, "kong.service.response");
+  }
   getBody(mimetype?: string, maxArgs?: number): Promise<RequestBody | undefined> {
     return this.t.call("kong.service.response.get_body", [mimetype, maxArgs], 0) as Promise<RequestBody | undefined>;
   }
@@ -1690,8 +1759,10 @@ class PdkServiceResponseImpl implements PdkServiceResponse {
   }
 }
 
-class PdkTableImpl implements PdkTable {
-  constructor(private readonly t: PdkTransport) { }
+class PdkTableImpl extends PdkModuleBase implements PdkTable {
+  constructor(t: PdkTransport) {
+    super(t, "kong.table");
+  }
   clear(tab: KongTable): Promise<void> {
     return this.t.call("kong.table.clear", [tab], 0) as Promise<void>;
   }
@@ -1703,15 +1774,19 @@ class PdkTableImpl implements PdkTable {
   }
 }
 
-class PdkTelemetryImpl implements PdkTelemetry {
-  constructor(private readonly t: PdkTransport) { }
+class PdkTelemetryImpl extends PdkModuleBase implements PdkTelemetry {
+  constructor(t: PdkTransport) {
+    super(t, "kong.telemetry");
+  }
   log(pluginName: string, pluginConfig: KongTable, messageType: string, message: string, attributes: KongTable): Promise<true | undefined> {
     return this.t.call("kong.telemetry.log", [pluginName, pluginConfig, messageType, message, attributes], 0) as Promise<true | undefined>;
   }
 }
 
-class PdkTracingImpl implements PdkTracing {
-  constructor(private readonly t: PdkTransport) { }
+class PdkTracingImpl extends PdkModuleBase implements PdkTracing {
+  constructor(t: PdkTransport) {
+    super(t, "kong.tracing");
+  }
   activeSpan(): Promise<KongTable> {
     return this.t.call("kong.tracing.active_span", [], 0) as Promise<KongTable>;
   }
@@ -1720,8 +1795,10 @@ class PdkTracingImpl implements PdkTracing {
   }
 }
 
-class PdkVaultImpl implements PdkVault {
-  constructor(private readonly t: PdkTransport) { }
+class PdkVaultImpl extends PdkModuleBase implements PdkVault {
+  constructor(t: PdkTransport) {
+    super(t, "kong.vault");
+  }
   get(reference: string): Promise<string | undefined> {
     return this.t.call("kong.vault.get", [reference], 0) as Promise<string | undefined>;
   }
@@ -1922,8 +1999,8 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.table.merge", { name: "kong.table.merge", camel: "kong.table.merge", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.table.new", { name: "kong.table.new", camel: "kong.table.new", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.telemetry.log", { name: "kong.telemetry.log", camel: "kong.telemetry.log", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.8.0", until: undefined }],
-  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
-  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
+  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
+  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
   ["kong.vault.get", { name: "kong.vault.get", camel: "kong.vault.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.vault.is_reference", { name: "kong.vault.is_reference", camel: "kong.vault.isReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.vault.parse_reference", { name: "kong.vault.parse_reference", camel: "kong.vault.parseReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],

@@ -186,6 +186,7 @@ export function emitPdkClient(idl: IdlModel): string {
     .filter((m) => !m.callable)
     .map((m) => ({
       name: m.typeName,
+      path: lit(m.path),
       children: m.children.map((c) => ({ prop: lastSegment(c), type: modules.get(c)!.typeName, create: createExpr(modules.get(c)!, 'this.t') })),
       methods: implMethods(m),
     }));
