@@ -198,3 +198,65 @@ export interface SerializeValueOptions {
  */
 export type ExitBody = string | Buffer | Record<string, unknown> | unknown[];
 
+/**
+ * The `request` part of a serialized log record.
+ */
+export interface SerializedLogRequest {
+  id?: string;
+  uri: string;
+  url: string;
+  querystring: Record<string, unknown>;
+  method: string;
+  headers: Record<string, unknown>;
+  size: number;
+  tls?: Record<string, unknown>;
+  /** Further fields, depending on who produced the value. */
+  [key: string]: unknown;
+}
+
+/**
+ * The `response` part of a serialized log record.
+ */
+export interface SerializedLogResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  size: number;
+  /** Further fields, depending on who produced the value. */
+  [key: string]: unknown;
+}
+
+/**
+ * Latencies of a request, in milliseconds.
+ */
+export interface SerializedLogLatencies {
+  kong: number;
+  proxy?: number;
+  request: number;
+  receive?: number;
+  /** Further fields, depending on who produced the value. */
+  [key: string]: unknown;
+}
+
+/**
+ * The record `kong.log.serialize` describes (HTTP subsystem), decoded from the JSON text Kong sends over the plugin protocol; plus anything plugins added with `kong.log.set_serialize_value`.
+ */
+export interface SerializedLog {
+  request: SerializedLogRequest;
+  upstream_uri?: string;
+  upstream_status?: string;
+  response: SerializedLogResponse;
+  latencies: SerializedLogLatencies;
+  tries?: unknown[];
+  authenticated_entity?: Credential;
+  route?: Route;
+  service?: Service;
+  consumer?: Consumer;
+  client_ip: string;
+  started_at: number;
+  source?: string;
+  workspace?: string;
+  workspace_name?: string;
+  /** Further fields, depending on who produced the value. */
+  [key: string]: unknown;
+}
+

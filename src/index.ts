@@ -20,12 +20,14 @@ export type {
   QueryArgs,
   RequestBody,
   Route,
+  SerializedLog,
   Service,
   UriCaptures,
 } from '../generated/index.js';
 export { PHASES, PDK_FUNCTIONS, PDK_CAMEL_TO_KONG, PDK_KONG_TO_CAMEL } from '../generated/index.js';
 export type { KongFieldDef, KongSchemaField, PluginModule } from './plugins/module-types.js';
 export { PdkError, EventEndedError } from './pdk/errors.js';
+export { serializedLog } from './pdk/serialize.js';
 export { PluginServer } from './server/server.js';
 export { loadPluginDir, loadPlugin } from './plugins/loader.js';
 export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './options.js';
