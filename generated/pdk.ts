@@ -1214,7 +1214,7 @@ export interface PdkTracing {
    * `kong.tracing.active_span` — kong/pdk/tracing.lua:473
    *
    * Phases: rewrite, access, response, log.
-   * Kong 3.4.0 → current.
+   * Kong 3.0.0 → current.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    */
@@ -1223,7 +1223,7 @@ export interface PdkTracing {
    * `kong.tracing.start_span` — kong/pdk/tracing.lua:504
    *
    * Phases: rewrite, access, response, log.
-   * Kong 3.4.0 → current.
+   * Kong 3.0.0 → current.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    *
@@ -1999,8 +1999,8 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.table.merge", { name: "kong.table.merge", camel: "kong.table.merge", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.table.new", { name: "kong.table.new", camel: "kong.table.new", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.telemetry.log", { name: "kong.telemetry.log", camel: "kong.telemetry.log", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.8.0", until: undefined }],
-  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
-  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
+  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
+  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
   ["kong.vault.get", { name: "kong.vault.get", camel: "kong.vault.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.vault.is_reference", { name: "kong.vault.is_reference", camel: "kong.vault.isReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
   ["kong.vault.parse_reference", { name: "kong.vault.parse_reference", camel: "kong.vault.parseReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],

@@ -149,6 +149,12 @@ export const RpcErrors = {
     return `no running event ${String(id)}`;
   },
   /**
+   * A Step for an event whose plugin has not made a PDK call yet (a duplicate or early Step).
+   */
+  EventNotWaiting(id: unknown): string {
+    return `event ${String(id)} is not waiting for a PDK result`;
+  },
+  /**
    * StartInstance or GetPluginInfo for a name that no loaded plugin has.
    */
   UnknownPlugin(name: unknown): string {

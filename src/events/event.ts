@@ -7,7 +7,7 @@
  * executes one call at a time, so calls the plugin fires together (`Promise.all`) are queued
  * and go out one after another.
  */
-import { createPdk, PdkCallFlags, type EventReply, type PdkCall, type PdkTransport, type Phase } from '../../generated/index.js';
+import { createPdk, PdkCallFlags, RpcCallError, RpcErrors, type EventReply, type PdkCall, type PdkTransport, type Phase } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
 import { normalizeArgs } from '../pdk/args.js';
@@ -77,7 +77,7 @@ export class PluginEvent implements PdkTransport {
   step(data: unknown, isError: boolean): Promise<EventReply> {
     const call = this.inFlight;
     if (call === undefined || this.waiting !== undefined) {
-      return Promise.reject(new Error(`event ${this.id} is not waiting for a PDK result`));
+      return Promise.reject(new RpcCallError(RpcErrors.EventNotWaiting(this.id)));
     }
     this.inFlight = undefined;
     this.lastActive = Date.now();

@@ -117,6 +117,17 @@ describe('event cycle', () => {
     assert.equal((await c2.call('Step', { EventId: b.EventId })).Data, 'ret');
   });
 
+  test('a second Step while the plugin is still working is refused without harming the event', async () => {
+    const id = await startInstance(c, 'slow');
+    const r1 = await handle(c, id);
+    const c2 = await ts.connect();
+    const pending = c.call('Step', { EventId: r1.EventId, Data: 'v' });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await c2.callError('Step', { EventId: r1.EventId, Data: 'dup' }), `event ${r1.EventId} is not waiting for a PDK result`);
+    assert.deepEqual((await pending).Data.Args, ['x-seen', 'v']);
+    assert.equal((await c.call('Step', { EventId: r1.EventId })).Data, 'ret');
+  });
+
   test('case 28: the Steps of one event arrive on three different connections', async () => {
     const id = await startInstance(c, 'echo');
     const c2 = await ts.connect();
