@@ -1,0 +1,52 @@
+/**
+ * Which PDK calls in a plugin's source a given Kong version lacks. A plugin that declares
+ * `MinKongVersion` gets a warning at dump time for each such call (the dump runs at every
+ * Kong start, so the operator sees it before the first request fails with a nil result).
+ *
+ * The scan is textual — `request.getRawPath(` after a `kong.`-rooted module path — so it
+ * finds direct calls, not calls through aliases; it never blocks a plugin.
+ */
+import { PDK_FUNCTIONS } from '../../generated/index.js';
+
+/** A call the target Kong version does not have. */
+export interface TooNewCall {
+  /** Kong's name, e.g. `kong.request.get_raw_path`. */
+  name: string;
+  /** The client's spelling found in the source. */
+  camel: string;
+  /** The first tracked Kong release that has it. */
+  since: string;
+}
+
+/** Compares Kong versions (`3.4.0`, `main` = newer than any release). */
+export function compareKongVersions(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === 'main') return 1;
+  if (b === 'main') return -1;
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The PDK calls in `source` that Kong `minVersion` does not have yet. */
+export function callsNewerThan(source: string, minVersion: string): TooNewCall[] {
+  const found: TooNewCall[] = [];
+  for (const info of PDK_FUNCTIONS.values()) {
+    if (info.since === undefined || compareKongVersions(info.since, minVersion) <= 0) continue;
+    // `kong.request.getRawPath` → `<root>.request.getRawPath(`, the root a bare identifier (the
+    // PDK object may be named anything), so `kong.service.request.x(` never counts as `request.x(`.
+    const tail = info.camel.slice('kong.'.length);
+    if (new RegExp(`(?<![\\w$.])[A-Za-z_$][\\w$]*\\.${escapeRegExp(tail)}\\s*\\(`).test(source)) {
+      found.push({ name: info.name, camel: info.camel, since: info.since });
+    }
+  }
+  return found;
+}
