@@ -4,71 +4,8 @@
  * them; `TreeExtraction` is one Kong tree read; `Defect` is one doc defect met on the way.
  */
 
-/** One parameter, as in pdk.yaml. */
-export interface PdkParam {
-  name: string;
-  vararg?: boolean;
-  type: string;
-  optional?: boolean;
-  /** false: the code takes it but no @tparam documents it. */
-  documented?: boolean;
-  since?: string;
-}
-
-/** One return slot, as in pdk.yaml. */
-export interface PdkReturn {
-  type: string;
-  error?: boolean;
-}
-
-/** How Kong's MsgPack RPC layer handles the function, as in pdk.yaml. */
-export interface MsgpackInfo {
-  callable?: boolean;
-  step?: string;
-  result_fix?: 'multimap' | 'raw_bytes';
-  exposed_api?: 'override' | 'only';
-  log_phase_saved?: boolean;
-  effects?: string[];
-  problems?: string[];
-  limitations?: string[];
-}
-
-/** The ProtoBuf:1 rpc serving the function. */
-export interface ProtobufInfo {
-  rpc: string;
-  input: string;
-  output: string;
-}
-
-/** One function, as in pdk.yaml (key order = YAML order). */
-export interface PdkFunction {
-  name: string;
-  kind?: 'pdk' | 'rpc_only';
-  source?: string;
-  since?: string;
-  until?: string;
-  subsystem?: 'http' | 'stream';
-  colon_method?: boolean;
-  doc_block_not_ldoc?: boolean;
-  params: PdkParam[];
-  returns: PdkReturn[];
-  returns_nothing?: boolean;
-  nil_err?: boolean;
-  code_returns_nil_err?: boolean;
-  phases?: string[];
-  phase_conditions?: Record<string, string>;
-  never_returns?: boolean;
-  param_name_mismatch?: { doc: string; code: string }[];
-  msgpack: MsgpackInfo;
-  protobuf?: ProtobufInfo;
-}
-
-/** The whole of pdk.yaml. */
-export interface PdkFile {
-  format: 'kong-ts-pdk/pdk/1';
-  kong: { version: string; commit?: string; tracked: string[] };
-  functions: PdkFunction[];
-}
+export type { MsgpackInfo, PdkFile, PdkFunction, PdkParam, PdkReturn, ProtobufInfo } from '../idl/pdk-file.js';
+import type { PdkFunction } from '../idl/pdk-file.js';
 
 /** The kinds of doc defect the extractor detects (idl/extract-rules.yaml names them the same way). */
 export type DefectKind =

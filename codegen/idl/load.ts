@@ -19,6 +19,7 @@ import {
   type RpcMethodModel,
 } from './model.js';
 import { kongJsPdkAlias, paramName, snakeToCamel } from './names.js';
+import type { PdkFile, PdkFunction, PdkReturn } from './pdk-file.js';
 import { entitiesSchema, overridesSchema, pdkSchema, rpcSchema } from './schemas.js';
 import {
   formatTypeExpr,
@@ -112,44 +113,11 @@ interface RawRpc {
   methods: { name: string; param: RawField; result: string; handler?: string; doc: string }[];
 }
 interface RawEntities { types: RawNamedType[] }
-interface RawPdkParam { name: string; type: string; optional?: boolean; vararg?: boolean; documented?: boolean; since?: string; doc?: string }
-interface RawPdkReturn { type: string; error?: boolean }
-interface RawPdkFunction {
-  name: string;
-  kind?: 'pdk' | 'rpc_only';
-  source?: string;
-  since?: string;
-  until?: string;
-  subsystem?: string;
-  colon_method?: boolean;
-  doc_block_not_ldoc?: boolean;
-  params: RawPdkParam[];
-  returns: RawPdkReturn[];
-  returns_nothing?: boolean;
-  nil_err?: boolean;
-  code_returns_nil_err?: boolean;
-  phases?: string[];
-  phase_conditions?: Record<string, string>;
-  never_returns?: boolean;
-  param_name_mismatch?: { doc: string; code: string }[];
-  msgpack: {
-    callable?: boolean;
-    step?: string;
-    result_fix?: 'multimap' | 'raw_bytes';
-    exposed_api?: 'override' | 'only';
-    log_phase_saved?: boolean;
-    effects?: string[];
-    problems?: string[];
-    limitations?: string[];
-  };
-  protobuf?: { rpc: string; input: string; output: string };
-}
-interface RawPdk { kong: { version: string; commit?: string; tracked: string[] }; functions: RawPdkFunction[] }
 interface RawOverride {
   function: string;
   kind: 'repair' | 'refine';
   why: string;
-  returns?: RawPdkReturn[];
+  returns?: PdkReturn[];
   nil_err?: boolean;
   params?: Record<string, { type?: string; optional?: boolean; nil_filler?: string; doc?: string }>;
 }
@@ -169,7 +137,7 @@ function typeAt(file: SourceFile, at: Path, text: string): TypeExpr {
 export function loadIdl(dir: string, displayBase = path.basename(dir)): IdlModel {
   const rpc = readValidated<RawRpc>(dir, displayBase, 'rpc', true)!;
   const entities = readValidated<RawEntities>(dir, displayBase, 'entities', true)!;
-  const pdk = readValidated<RawPdk>(dir, displayBase, 'pdk', true)!;
+  const pdk = readValidated<PdkFile>(dir, displayBase, 'pdk', true)!;
   const overrides = readValidated<RawOverrides>(dir, displayBase, 'overrides', false);
 
   const checks: (() => void)[] = [];
@@ -288,7 +256,7 @@ export function loadIdl(dir: string, displayBase = path.basename(dir)): IdlModel
 }
 
 function resolveFunction(
-  raw: RawPdkFunction,
+  raw: PdkFunction,
   at: Path,
   file: SourceFile,
   overridesFile: SourceFile | undefined,
