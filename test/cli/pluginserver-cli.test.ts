@@ -130,7 +130,7 @@ test('one-plugin mode listens on <prefix>/<name>.socket and serves only that plu
   }
 });
 
-test('case 43: a stale socket file left by a killed server is replaced; a missing socket directory is a clear error', async () => {
+test('case 43 + 45: a stale socket file left by a killed server is replaced, the new server greets with its new pid and knows no old id; a missing socket directory is a clear error', async () => {
   const prefix = tempDir();
   const sock = path.join(prefix, 'x.sock');
   const first = await startServerProcess(['-d', DIR, '-p', prefix, '--sock-name', 'x.sock'], sock);
