@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PHASES, type Phase } from '../../generated/index.js';
 import { errorText } from '../log.js';
+import { implicitSchemaFields } from '../schema/implicit-schema.js';
 import { registerTypeScriptLoader } from './typescript-loader.js';
 import type { LoadedPlugin, PluginClass, PluginModuleExports } from './types.js';
 
@@ -94,7 +95,8 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
     version: exports.Version === undefined ? undefined : String(exports.Version),
     priority: exports.Priority ?? 0,
     phases: implementedPhases(exports.Plugin),
-    schemaFields: Array.isArray(exports.Schema) ? exports.Schema : [],
+    // No Schema export: a .schema.json sidecar, else (TypeScript) the schema derived from its config type.
+    schemaFields: Array.isArray(exports.Schema) ? exports.Schema : implicitSchemaFields(entry),
     Plugin: exports.Plugin,
     modTime: fs.statSync(entry).mtimeMs / 1000,
     loadTime: Date.now() / 1000,

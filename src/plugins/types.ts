@@ -1,5 +1,6 @@
 /** What a loaded plugin is to the server. */
 import type { Kong, Phase } from '../../generated/index.js';
+import type { ConfigValidator } from '../schema/validator.js';
 
 /** The object a plugin's class builds for one configuration; phase methods receive the PDK. */
 export type PluginObject = Partial<Record<Phase, (kong: Kong) => unknown>>;
@@ -36,4 +37,6 @@ export interface LoadedPlugin {
   /** Times of its last StartInstance / CloseInstance (seconds, 0 = never). */
   lastStartInstance: number;
   lastCloseInstance: number;
+  /** Its config validator, compiled from `schemaFields` at the first StartInstance (src/schema/validator.ts). */
+  configValidator?: ConfigValidator;
 }

@@ -23,6 +23,7 @@ import type { PluginInstance } from '../instances/instance.js';
 import { errorText } from '../log.js';
 import { pluginInfo, pluginProblems } from '../plugins/info.js';
 import { loadPluginDir } from '../plugins/loader.js';
+import { validateConfig } from '../schema/validator.js';
 import type { ServerState } from './state.js';
 
 const PHASE_SET: ReadonlySet<string> = new Set(PHASES);
@@ -85,6 +86,12 @@ export class PluginServerHandlers implements RpcHandlers {
       config = JSON.parse(params.Config);
     } catch (e) {
       broken = `config is not valid JSON: ${errorText(e)}`;
+    }
+    if (broken === undefined) {
+      // Checked against the plugin's schema; the constructor gets the defaults filled in.
+      const checked = validateConfig(plugin, config, this.state.logger);
+      if (checked.ok) config = checked.config;
+      else broken = `invalid config: ${checked.message}`;
     }
     if (broken === undefined) {
       try {
