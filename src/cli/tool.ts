@@ -4,6 +4,7 @@
  * loaded by the commands that need them).
  *
  *   kong-ts-pdk launcher <name> -d <dir> [--out /usr/local/bin/<name>] [-p <prefix>]
+ *   kong-ts-pdk new <name> [--dir <dir>]
  *   kong-ts-pdk schema <plugin file> [--kong-only|--json-schema-only] [--write]
  *   kong-ts-pdk extract --kong <kong source tree> [--kong …] [--out idl/pdk.yaml]
  *   kong-ts-pdk pdk-diff <old pdk.yaml> <new pdk.yaml>
@@ -24,6 +25,7 @@ const COMMANDS = `Usage: kong-ts-pdk <command> [arguments]
 
 Commands:
   launcher <name> -d <dir>   write /usr/local/bin/<name> for Kong 3.9+'s one-plugin-per-server defaults
+  new <name> [--dir <dir>]   write a new TypeScript plugin, its test (with the test kit) and a README
   schema <plugin.ts>         derive Kong's schema and a JSON Schema from the plugin's config type
   extract --kong <tree>      extract the PDK part of the IDL (idl/pdk.yaml) from Kong's sources
   pdk-diff <old> <new>       print what changed between two extracted PDK IDLs, as Markdown
@@ -55,6 +57,7 @@ function lazy(modulePath: string, fn: string): Runner {
 
 const SUBCOMMANDS: Record<string, Runner> = {
   launcher,
+  new: lazy('../authoring/scaffold.js', 'runNew'),
   schema: lazy('../authoring/schema-from-ts.js', 'runSchema'),
   extract: lazy('../../codegen/extract/cli.js', 'runExtract'),
   'pdk-diff': lazy('../../codegen/extract/cli.js', 'runPdkDiff'),

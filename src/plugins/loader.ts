@@ -92,6 +92,8 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
   return {
     name,
     path: full,
+    entry,
+    minKongVersion: typeof exports.MinKongVersion === 'string' ? exports.MinKongVersion : undefined,
     version: exports.Version === undefined ? undefined : String(exports.Version),
     priority: exports.Priority ?? 0,
     phases: implementedPhases(exports.Plugin),

@@ -31,6 +31,8 @@ export interface PluginModule<Config = unknown> {
   /** One to three numeric parts: Kong 3.x refuses a plugin without it. */
   Version: string;
   Priority: number;
-  /** The config record's fields in Kong's schema DSL. */
+  /** The config record's fields in Kong's schema DSL (derived from `Config` when omitted in a .ts plugin). */
   Schema?: readonly KongSchemaField[];
+  /** The oldest Kong the plugin targets: the dump warns about PDK calls that Kong lacks. */
+  MinKongVersion?: string;
 }

@@ -15,6 +15,8 @@ export interface PluginModuleExports {
   Version?: string;
   Priority?: number;
   Schema?: unknown[];
+  /** The oldest Kong the plugin targets (a kong-ts-pdk extension; checked at dump time). */
+  MinKongVersion?: string;
 }
 
 /** A plugin the server can start instances of. */
@@ -23,6 +25,10 @@ export interface LoadedPlugin {
   readonly name: string;
   /** The file or directory it was loaded from. */
   readonly path: string;
+  /** The module file itself (`path`, or a directory's main file). */
+  readonly entry: string;
+  /** Its `MinKongVersion` export, if any. */
+  readonly minKongVersion: string | undefined;
   readonly version: string | undefined;
   readonly priority: number;
   /** The phases its class implements, in Kong's order. */

@@ -203,3 +203,12 @@ test('kong-ts-pdk launcher writes an executable that Kong 3.9 can start and quer
     await new Promise((r) => child.on('exit', r));
   }
 });
+
+test('a plugin declaring MinKongVersion is warned about PDK calls that Kong lacks, and still dumped', () => {
+  const r = runBin(SERVER_BIN, ['-d', fixture('version-plugins'), '--dump-all-plugins']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.text) as Info[]).map((i) => i.Name), ['old-target']);
+  assert.match(r.stderr, /\[warn\] plugin old-target targets Kong 2\.8\.0 but calls kong\.request\.getRawPath \(kong\.request\.get_raw_path\), which Kong 3\.0\.0 added/);
+  assert.match(r.stderr, /kong\.service\.request\.clear_query_arg\), which Kong 3\.9\.0 added/);
+  assert.doesNotMatch(r.stderr, /setHeader/);
+});
