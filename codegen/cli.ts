@@ -37,7 +37,7 @@ export function writeGenerated(out: string, files: Map<string, string>): string[
   fs.mkdirSync(out, { recursive: true });
   const changed: string[] = [];
   for (const existing of fs.readdirSync(out)) {
-    if (!files.has(existing) && /\.(ts|json)$/.test(existing)) {
+    if (!files.has(existing) && /\.(ts|json|md)$/.test(existing)) {
       fs.rmSync(path.join(out, existing));
       changed.push(existing);
     }

@@ -8,6 +8,7 @@ import { calledMethodNames, formatTypeScript, mapLiteralKeys } from './emit/form
 import { emitIndex } from './emit/index-file.js';
 import { emitPdkClient } from './emit/pdk-client.js';
 import { emitPdkIndex } from './emit/pdk-index.js';
+import { emitPdkReference } from './emit/pdk-reference.js';
 import { emitRpc } from './emit/rpc.js';
 
 /** Generated files by name (relative to the output directory), in a stable order. */
@@ -37,6 +38,7 @@ export function generate(idl: IdlModel): GeneratedFiles {
   files.set('pdk.ts', pdk.text);
 
   files.set('pdk-index.json', emitPdkIndex(idl));
+  files.set('PDK.md', emitPdkReference(idl));
   files.set('index.ts', formatTypeScript('index.ts', emitIndex(idl)).text);
   return files;
 }
