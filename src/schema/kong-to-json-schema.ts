@@ -7,7 +7,7 @@
  *
  * - **Top level open, nested records strict.** Kong adds its own keys to the config it sends
  *   (`__key__`, `__seq__`, `__plugin_id`, `__ws_id`, `route_id`, `service_id`, `consumer_id`,
- *   `plugin_instance_name`, … — the set depends on Kong's version, see protocol.md §4.7), so
+ *   `plugin_instance_name`, … — the set depends on Kong's version, see docs/protocol.md §4.7), so
  *   the top level allows unknown keys instead of stripping a list that the next Kong version
  *   would outdate; plugins keep seeing the config kong-js-pdk would hand them. Kong itself has
  *   already refused unknown user fields, so nothing is lost. Nested records are strict

@@ -7,7 +7,7 @@
  *
  * A config that fails gives a one-line reason naming the field and the rule
  * (`config.message: must be string`); the caller turns it into an instance that fails closed —
- * StartInstance itself never fails (versions.md).
+ * StartInstance itself never fails (docs/protocol.md, Kong versions).
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { errorText, type Logger } from '../log.js';

@@ -1,5 +1,5 @@
 /**
- * The configuration Kong hands to StartInstance (protocol.md §4.7): the user's fields checked
+ * The configuration Kong hands to StartInstance (docs/protocol.md §4.7): the user's fields checked
  * against the plugin's schema the way the admin API checks them, defaults filled in, absent
  * optional fields as JSON `null`, plus Kong's own keys.
  */

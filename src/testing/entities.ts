@@ -1,6 +1,6 @@
 /**
  * Entities for the fake Kong, as Kong's DAO returns them (generated/entities.ts, spec
- * entities.md): a partial is completed with the fields Kong always fills.
+ * idl/entities.yaml): a partial is completed with the fields Kong always fills.
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Credential, Route, Service } from '../../generated/index.js';

@@ -1,7 +1,7 @@
 /**
  * The kit: loads a plugin into a real plugin server (its handlers, instances and events) and
  * plays Kong's side of the protocol against it — StartInstance, HandleEvent, then one Step per
- * PDK call, answered by the fake Kong — exactly the RPCs Kong makes (protocol.md §3).
+ * PDK call, answered by the fake Kong — exactly the RPCs Kong makes (docs/protocol.md §3).
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * What values become on Kong's side. Kong holds every value a plugin sends as a Lua value and
- * packs it back with lua-MessagePack (protocol.md §1.5), which loses distinctions JavaScript
+ * packs it back with lua-MessagePack (docs/protocol.md §1.5), which loses distinctions JavaScript
  * makes: an empty table is an empty *array*, nil members vanish, an array with holes turns
  * into a map, a byte string is a `str`. The simulator answers through {@link toLuaWire} so a
  * plugin sees what real Kong would send it.

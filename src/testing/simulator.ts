@@ -60,7 +60,7 @@ function versionAtLeast(v: [number, number, number], other: string): boolean {
   return compareVersion(v, other) >= 0;
 }
 
-// Request-bound functions that raise in the log phase's timer (protocol.md §3.6): everything
+// Request-bound functions that raise in the log phase's timer (docs/protocol.md §3.6): everything
 // not answered from the data Kong saved before starting the timer.
 const LOG_TIMER_SAFE_REQUEST = new Set(['kong.request.get_header', 'kong.request.get_headers', 'kong.request.get_uri_captures', 'kong.request.get_start_time']);
 const LOG_TIMER_RAISES = new Set([
@@ -550,7 +550,7 @@ export class FakeKong {
     }
   }
 
-  /** The record `kong.log.serialize` JSON-encodes (entities.md: the http shape). */
+  /** The record `kong.log.serialize` JSON-encodes (idl/entities.yaml: the http shape). */
   serializeRecord(): Record<string, unknown> {
     const req = this.request;
     const resp = this.currentResponse();

@@ -1,7 +1,7 @@
 /**
  * The real kong-ts-pluginserver CLI: dumps (stdout only JSON/MessagePack, logs on stderr), a
  * broken plugin next to good ones, every file form of kong-js-pdk modules, both modes over a
- * socket, SIGTERM, stale sockets and usage errors (protocol.md §4, cases 42–45).
+ * socket, SIGTERM, stale sockets and usage errors (docs/protocol.md §4, cases 42–45).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

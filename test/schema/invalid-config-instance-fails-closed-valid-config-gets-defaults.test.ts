@@ -1,5 +1,5 @@
 /**
- * Config validation at StartInstance over a real socket (versions.md: never fail
+ * Config validation at StartInstance over a real socket (docs/protocol.md (Kong versions): never fail
  * StartInstance): a config that breaks the plugin's schema still gets an instance id; that
  * instance ends access with kong.response.exit(500, …), answers "ret" in log, and the reason
  * — field and rule — is logged once. A valid config reaches the constructor with the schema's

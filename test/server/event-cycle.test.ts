@@ -1,5 +1,5 @@
 /**
- * The event cycle over a real socket: protocol.md §6 cases 19–39 (HandleEvent, the Step
+ * The event cycle over a real socket: test/CONFORMANCE.md, cases 19–39 (HandleEvent, the Step
  * variants, exit/error, exceptions, interleaving, hopping connections, numbers, nil args).
  */
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Connection and framing over a real socket: protocol.md §6 cases 1–9 (greeting, probes,
+ * Connection and framing over a real socket: test/CONFORMANCE.md, cases 1–9 (greeting, probes,
  * sequential and pipelined requests, split writes, a 5 MiB body, non-UTF-8 bytes, garbage,
  * msgids per connection), plus malformed requests, oversized declarations and "__proto__" keys.
  */

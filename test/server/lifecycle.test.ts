@@ -1,5 +1,5 @@
 /**
- * Lifecycle over a real socket: protocol.md §6 cases 34 (orphaned events and the TTL sweep),
+ * Lifecycle over a real socket: test/CONFORMANCE.md, cases 34 (orphaned events and the TTL sweep),
  * 35 (many concurrent connections and cycles), 40 (instance expiry), 41 (Kong's reset path)
  * and 46 (config change while an old event runs).
  */

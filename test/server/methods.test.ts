@@ -1,6 +1,6 @@
 /**
- * The RPC methods over a real socket: protocol.md §6 cases 10–18 (StartInstance, InstanceStatus,
- * CloseInstance, GetPluginInfo, GetStatus, SetPluginDir, unknown methods), with versions.md's
+ * The RPC methods over a real socket: test/CONFORMANCE.md, cases 10–18 (StartInstance, InstanceStatus,
+ * CloseInstance, GetPluginInfo, GetStatus, SetPluginDir, unknown methods), with the never-fail rule of docs/protocol.md (Kong versions)
  * rule that StartInstance never fails for a config the plugin cannot run with.
  */
 import { after, before, describe, test } from 'node:test';
@@ -72,7 +72,7 @@ describe('StartInstance', () => {
     ['a config that is not JSON ({bad)', 'badconfig', '{bad', /config is not valid JSON/],
     ['a constructor that throws', 'badconfig', '{}', /constructor threw: key is required/],
   ] as const) {
-    test(`case 12 (versions.md): ${why} still gets an id; the instance fails closed and the reason is logged once`, async () => {
+    test(`case 12 (docs/protocol.md, Kong versions): ${why} still gets an id; the instance fails closed and the reason is logged once`, async () => {
       const r = await c.request('plugin.StartInstance', [{ Name: plugin, Config: config }]);
       assert.equal(r.error, null);
       const id = r.result.Id;
