@@ -1,6 +1,8 @@
 /**
  * Benchmark driver: kong-ts-pdk's plugin server ("ours") against kong-js-pdk's
- * kong-js-pluginserver ("theirs").
+ * kong-js-pluginserver ("theirs"), with a bare Node server that answers the
+ * echo scenario with canned replies ("ceiling", bench/ceiling-server.ts) as
+ * the upper bound for one Node thread.
  *
  *   npm run bench                 full run (a few minutes, plus the soak)
  *   npm run bench -- --quick      smoke run (short durations, small soak)
@@ -34,12 +36,15 @@ interface Settings {
   eventTtl: number;
   ttlWait: number;
   pin: boolean;
+  /** with pin: the load generator's CPU ("1", or "0" with --pin=same) */
+  loadgenCpu: string;
   quietWait: number;
   retries: number;
   noiseLimit: number;
   skip: Set<string>;
-  only: 'ours' | 'theirs' | null;
+  only: Set<Who> | null;
   oursBin: string;
+  ceilingBin: string;
   theirsBin: string;
   out: string;
 }
@@ -81,11 +86,12 @@ function usage(): never {
   --event-ttl S           passed to our server as --event-ttl S in the soak         [BENCH_EVENT_TTL, 30]
   --ttl-wait S            idle wait after the soak before the last RSS reading       [BENCH_TTL_WAIT, event-ttl + 10]
   --pin                   pin the server to CPU 0 and the load generator to CPU 1   [BENCH_PIN=1]
+  --pin=same              pin both to CPU 0 (no cross-CPU wake-ups)                 [BENCH_PIN=same]
   --quiet-wait S          before each run, wait up to S s for other processes to go idle [BENCH_QUIET_WAIT, 60]
   --retries N             repeat a run disturbed by other processes up to N times  [BENCH_RETRIES, 2]
   --noise-limit CORES     "disturbed" = other processes used more than this         [BENCH_NOISE_LIMIT, 0.15]
-  --skip LIST             skip phases: echo,rawbody,soak                            [BENCH_SKIP]
-  --only ours|theirs      run one server only
+  --skip LIST             skip phases: echo,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
+  --only LIST             run only these servers: ours,theirs,ceiling
   --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
   --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
   --out FILE              Markdown output file         [BENCH_OUT, bench/out/results.md]
@@ -134,8 +140,13 @@ function parseSettings(argv: string[]): Settings {
   if (conns.some((c) => !Number.isFinite(c))) throw new Error(`bad --conns: ${connsRaw}`);
   const eventTtl = num('event-ttl', 'BENCH_EVENT_TTL', 30, 2);
   const ttlWaitRaw = pick('ttl-wait', 'BENCH_TTL_WAIT');
-  const only = flags.get('only') ?? null;
-  if (only !== null && only !== 'ours' && only !== 'theirs') usage();
+  const onlyRaw = flags.get('only');
+  let only: Set<Who> | null = null;
+  if (onlyRaw !== undefined) {
+    const names = onlyRaw.split(',').filter((x) => x !== '');
+    if (names.length === 0 || names.some((x) => x !== 'ours' && x !== 'theirs' && x !== 'ceiling')) usage();
+    only = new Set(names as Who[]);
+  }
   let theirsBin = pick('theirs-bin', 'BENCH_THEIRS_BIN') ?? '';
   if (!theirsBin) {
     try {
@@ -160,6 +171,7 @@ function parseSettings(argv: string[]): Settings {
     eventTtl,
     ttlWait: ttlWaitRaw !== undefined && ttlWaitRaw !== '' ? Number(ttlWaitRaw) : eventTtl + (quick ? 2 : 10),
     pin: pinRaw !== undefined && pinRaw !== '' && pinRaw !== '0',
+    loadgenCpu: pinRaw === 'same' ? '0' : '1',
     quietWait: num('quiet-wait', 'BENCH_QUIET_WAIT', 60, 5),
     retries: Math.floor(num('retries', 'BENCH_RETRIES', 2, 0)),
     noiseLimit: num('noise-limit', 'BENCH_NOISE_LIMIT', 0.15, 0.15),
@@ -167,6 +179,8 @@ function parseSettings(argv: string[]): Settings {
     only,
     oursBin: path.resolve(ROOT, pick('ours-bin', 'BENCH_OURS_BIN') ?? 'bin/kong-ts-pluginserver'),
     theirsBin: path.resolve(ROOT, theirsBin),
+    // compiled next to this driver from bench/ceiling-server.ts
+    ceilingBin: path.join(__dirname, 'ceiling-server.js'),
     out: path.resolve(ROOT, pick('out', 'BENCH_OUT') ?? 'bench/out/results.md'),
   };
 }
@@ -366,8 +380,13 @@ interface LgResult {
   first_error: string | null;
 }
 
-function execLoadgen(args: string[], pin: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [cmd, argv] = pin ? ['taskset', ['-c', '1', LOADGEN, ...args]] : [LOADGEN, args];
+/** the CPU to pin the load generator to, or null when not pinning */
+function lgCpu(cfg: Settings): string | null {
+  return cfg.pin ? cfg.loadgenCpu : null;
+}
+
+function execLoadgen(args: string[], cpu: string | null): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [cmd, argv] = cpu !== null ? ['taskset', ['-c', cpu, LOADGEN, ...args]] : [LOADGEN, args];
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -391,7 +410,7 @@ function lastJson<T>(stdout: string): T | null {
 
 // ------------------------------------------------------------------ servers
 
-type Who = 'ours' | 'theirs';
+type Who = 'ours' | 'theirs' | 'ceiling';
 
 class PluginServer {
   proc: ChildProcess | null = null;
@@ -462,7 +481,7 @@ class PluginServer {
     const key = `${plugin} ${JSON.stringify(config)}`;
     const have = this.instances.get(key);
     if (have !== undefined) return have;
-    const r = await execLoadgen(['start', '--socket', this.sock, '--plugin', plugin, '--config', JSON.stringify(config)], false);
+    const r = await execLoadgen(['start', '--socket', this.sock, '--plugin', plugin, '--config', JSON.stringify(config)], null);
     const j = lastJson<{ ok: boolean; id?: number; server_pid?: number; fatal?: string }>(r.stdout);
     if (!j || !j.ok || j.id === undefined) {
       throw new Error(`${this.label}: StartInstance ${plugin} failed: ${j?.fatal ?? r.stderr.trim()}\n${tail(this.logFile)}`);
@@ -470,6 +489,11 @@ class PluginServer {
     if (j.server_pid) this.checkServerPid(j.server_pid);
     this.instances.set(key, j.id);
     return j.id;
+  }
+
+  /** drop a cached instance id (the server forgot the instance) */
+  forget(plugin: string, config: object): void {
+    this.instances.delete(`${plugin} ${JSON.stringify(config)}`);
   }
 
   /** a server that announces its pid ([2,"serverPid",pid]) must be the node process we measure */
@@ -534,13 +558,39 @@ interface Failure {
   failed: string;
 }
 
-async function measure(server: PluginServer, lgArgs: string[], pin: boolean): Promise<Run | Failure> {
+/** the plugin instance a run uses */
+interface Inst {
+  plugin: string;
+  config: object;
+}
+
+/**
+ * One run on the server's instance of `inst`. Our server forgets instances that
+ * stay idle (60 s by default), which the waits of a long benchmark can exceed;
+ * like Kong, the driver then starts the instance again and reruns.
+ */
+async function measure(server: PluginServer, inst: Inst, lgArgs: string[], cpu: string | null): Promise<Run | Failure> {
+  for (let attempt = 0; ; attempt++) {
+    const iid = await server.instance(inst.plugin, inst.config);
+    const r = await measureOnce(server, ['--instance', String(iid), ...lgArgs], cpu);
+    if (attempt === 0 && isRun(r) && r.lg.first_error !== null && /no plugin instance/i.test(r.lg.first_error)) {
+      log(`  ${server.label} forgot instance ${iid} (${r.lg.first_error}); starting it again and repeating`);
+      const note = 'forgot an idle plugin instance between runs; the driver restarted it, as Kong would, and repeated the run';
+      if (!server.notes.includes(note)) server.notes.push(note);
+      server.forget(inst.plugin, inst.config);
+      continue;
+    }
+    return r;
+  }
+}
+
+async function measureOnce(server: PluginServer, lgArgs: string[], cpu: string | null): Promise<Run | Failure> {
   if (!server.alive) return { failed: `server not running (${server.exitInfo ?? 'not started'})` };
   const cpu0 = server.cpu();
   const m0 = machineCpu();
   const self0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const r = await execLoadgen(['run', '--socket', server.sock, ...lgArgs], pin);
+  const r = await execLoadgen(['run', '--socket', server.sock, ...lgArgs], cpu);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu1 = server.cpu();
   const m1 = machineCpu();
@@ -587,10 +637,10 @@ async function waitQuiet(maxSeconds: number, limit: number): Promise<void> {
 }
 
 /** measure(), after waiting for quiet, repeated when other processes disturbed it */
-async function measureClean(server: PluginServer, lgArgs: string[], cfg: Settings): Promise<Run | Failure> {
+async function measureClean(server: PluginServer, inst: Inst, lgArgs: string[], cfg: Settings): Promise<Run | Failure> {
   for (let attempt = 0; ; attempt++) {
     await waitQuiet(cfg.quietWait, cfg.noiseLimit);
-    const r = await measure(server, lgArgs, cfg.pin);
+    const r = await measure(server, inst, lgArgs, lgCpu(cfg));
     if (!isRun(r) || r.otherLoad + r.steal <= cfg.noiseLimit || attempt >= cfg.retries) return r;
     log(`  disturbed: other processes used ${(r.otherLoad + r.steal).toFixed(2)} cores; repeating`);
   }
@@ -615,6 +665,7 @@ interface Summary {
   hop: number;
   perRound: number[];
   errors: number;
+  firstError: string | null;
   exits: number;
   calls: number;
   failures: string[];
@@ -636,6 +687,7 @@ function summarize(runs: (Run | Failure)[]): Summary {
     hop: m((r) => r.lg.hop_ratio),
     perRound: ok.map((r) => r.lg.events_per_s),
     errors: ok.reduce((a, r) => a + r.lg.errors, 0),
+    firstError: ok.find((r) => r.lg.first_error !== null)?.lg.first_error ?? null,
     exits: ok.reduce((a, r) => a + r.lg.exits, 0),
     calls: m((r) => r.lg.pdk_calls_per_event),
     failures: runs.filter((r): r is Failure => !isRun(r)).map((r) => r.failed),
@@ -662,13 +714,14 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
     for (let round = 1; round <= cfg.rounds; round++) {
       for (const s of servers) {
-        // alternate: ours, theirs, ours, theirs...
+        // alternate: ours, theirs, ceiling, ours, theirs, ceiling...
         if (!(await revive(s, problems))) continue;
-        const iid = await s.instance('bench-echo', {});
+        await s.instance('bench-echo', {});
         log(`echo conns=${conns} round ${round}/${cfg.rounds} ${s.label}`);
         const r = await measureClean(
           s,
-          ['--instance', String(iid), '--conns', String(conns), '--scenario', 'echo',
+          { plugin: 'bench-echo', config: {} },
+          ['--conns', String(conns), '--scenario', 'echo',
             '--duration', String(cfg.duration), '--warmup', String(cfg.warmup), '--timeout', String(cfg.duration + cfg.warmup + 120)],
           cfg,
         );
@@ -683,20 +736,22 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     const sums = new Map<Who, Summary>();
     for (const s of servers) sums.set(s.who, summarize(runs.get(s.who) ?? []));
     const theirs = sums.get('theirs');
+    const ceiling = sums.get('ceiling');
     for (const s of servers) {
       const x = sums.get(s.who) as Summary;
       const ratio = s.who === 'ours' && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
       const p99ratio = s.who === 'ours' && theirs ? fmtRatio(x.p99, theirs.p99) : '';
+      const ceilRatio = s.who === 'ours' && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
       rows.push([
         String(conns), s.label,
         fmtInt(x.eventsPerS), fmtInt(x.rpcsPerS), fmtUs(x.p50), fmtUs(x.p99), fmtMiB(x.rssKb),
-        fmtPct(x.serverCpu), fmtPct(x.lgCpu), fmtLoad(x.otherLoad), ratio, p99ratio,
+        fmtPct(x.serverCpu), fmtPct(x.lgCpu), fmtLoad(x.otherLoad), ratio, p99ratio, ceilRatio,
         x.perRound.map(fmtInt).join(' / '),
       ]);
       if (conns > 1) hops.push(`${conns} conns ${s.who}: ${fmtPct(x.hop)}`);
       for (const f of x.failures) problems.push(`echo conns=${conns} ${s.label}: ${f}`);
       noisy(problems, `echo conns=${conns} ${s.label}`, x.otherLoad);
-      if (x.errors) problems.push(`echo conns=${conns} ${s.label}: ${x.errors} RPC errors`);
+      if (x.errors) problems.push(`echo conns=${conns} ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
       if (x.perRound.length && Math.abs(x.calls - 4) > 1e-9) problems.push(`echo conns=${conns} ${s.label}: ${x.calls} PDK calls per event, expected 4`);
     }
   }
@@ -705,10 +760,14 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     ``,
     `Plugin \`bench-echo\`: one access event = \`get_header("host")\` + 3 × \`set_header\` = 5 RPCs ` +
       `(HandleEvent + 4 Steps). Concurrency = connections; ${cfg.rounds} round(s) of ${cfg.duration} s ` +
-      `(after ${cfg.warmup} s warm-up) per server, servers alternating; medians shown.`,
+      `(after ${cfg.warmup} s warm-up) per server, servers alternating; medians shown.` +
+      (servers.some((s) => s.who === 'ceiling')
+        ? ` The ceiling is a bare Node server (\`bench/ceiling-server.ts\`, same wire codec as ours) that answers ` +
+          `the same messages with canned replies — no plugin, no events: the most one Node thread does with this traffic.`
+        : ''),
     ``,
     table(
-      ['conns', 'server', 'events/s', 'RPCs/s', 'p50', 'p99', 'server RSS', 'server CPU', 'loadgen CPU', 'other load', 'ours/theirs events/s', 'ours/theirs p99', 'events/s per round'],
+      ['conns', 'server', 'events/s', 'RPCs/s', 'p50', 'p99', 'server RSS', 'server CPU', 'loadgen CPU', 'other load', 'ours/theirs events/s', 'ours/theirs p99', 'ours/ceiling events/s', 'events/s per round'],
       rows,
     ),
     ``,
@@ -716,18 +775,21 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
   ].join('\n');
 }
 
-async function rawbodyPhase(cfg: Settings, servers: PluginServer[], problems: string[]): Promise<string> {
+async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
+  // the ceiling only knows the echo scenario
+  const servers = all.filter((s) => s.who !== 'ceiling');
   const rows: string[][] = [];
   for (const size of cfg.rawbodySizes) {
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
     for (let round = 1; round <= cfg.rounds; round++) {
       for (const s of servers) {
         if (!(await revive(s, problems))) continue;
-        const iid = await s.instance('bench-rawbody', { size });
+        await s.instance('bench-rawbody', { size });
         log(`rawbody ${size / MiB} MiB round ${round}/${cfg.rounds} ${s.label}`);
         const r = await measureClean(
           s,
-          ['--instance', String(iid), '--conns', '1', '--scenario', 'rawbody', '--body-bytes', String(size),
+          { plugin: 'bench-rawbody', config: { size } },
+          ['--conns', '1', '--scenario', 'rawbody', '--body-bytes', String(size),
             '--events', String(cfg.rawbodyEvents), '--timeout', '600'],
           cfg,
         );
@@ -753,7 +815,7 @@ async function rawbodyPhase(cfg: Settings, servers: PluginServer[], problems: st
       for (const f of x.failures) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${f}`);
       noisy(problems, `rawbody ${size / MiB} MiB ${s.label}`, x.otherLoad);
       if (x.exits) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.exits} events ended with kong.response.exit (the plugin saw a body of the wrong length)`);
-      if (x.errors) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.errors} RPC errors`);
+      if (x.errors) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
     }
   }
   return [
@@ -766,7 +828,8 @@ async function rawbodyPhase(cfg: Settings, servers: PluginServer[], problems: st
   ].join('\n');
 }
 
-async function soakPhase(cfg: Settings, servers: PluginServer[], problems: string[]): Promise<string> {
+async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
+  const servers = all.filter((s) => s.who !== 'ceiling');
   const rows: string[][] = [];
   for (const s of servers) {
     // a fresh process, so that the figures do not depend on the earlier phases
@@ -788,10 +851,11 @@ async function soakPhase(cfg: Settings, servers: PluginServer[], problems: strin
         continue;
       }
     }
-    const iid = await s.instance('bench-echo', {});
+    await s.instance('bench-echo', {});
+    const echo: Inst = { plugin: 'bench-echo', config: {} };
     const conns = String(cfg.soakConns);
     log(`soak ${s.label}: warm-up ${cfg.soakWarmupEvents} events`);
-    const warm = await measure(s, ['--instance', String(iid), '--conns', conns, '--scenario', 'echo', '--events', String(cfg.soakWarmupEvents)], cfg.pin);
+    const warm = await measure(s, echo, ['--conns', conns, '--scenario', 'echo', '--events', String(cfg.soakWarmupEvents)], lgCpu(cfg));
     if (!isRun(warm)) {
       problems.push(`soak ${s.label} warm-up: ${warm.failed}`);
       continue;
@@ -802,9 +866,10 @@ async function soakPhase(cfg: Settings, servers: PluginServer[], problems: strin
     log(`soak ${s.label}: ${cfg.soakEvents} events, ${cfg.soakAbandonPct} % abandoned, ${conns} connections`);
     const soak = await measure(
       s,
-      ['--instance', String(iid), '--conns', conns, '--scenario', 'abandon', '--abandon-pct', String(cfg.soakAbandonPct),
+      echo,
+      ['--conns', conns, '--scenario', 'abandon', '--abandon-pct', String(cfg.soakAbandonPct),
         '--events', String(cfg.soakEvents), '--timeout', '3600'],
-      cfg.pin,
+      lgCpu(cfg),
     );
     if (!isRun(soak)) {
       problems.push(`soak ${s.label}: ${soak.failed}`);
@@ -816,7 +881,7 @@ async function soakPhase(cfg: Settings, servers: PluginServer[], problems: strin
     await sleep(cfg.ttlWait * 1000);
     const afterTtl = s.rss();
     // a little traffic lets the server's timers and GC run after the idle wait
-    const tickle = await measure(s, ['--instance', String(iid), '--conns', conns, '--scenario', 'echo', '--events', '2000'], cfg.pin);
+    const tickle = await measure(s, echo, ['--conns', conns, '--scenario', 'echo', '--events', '2000'], lgCpu(cfg));
     await sleep(1000);
     const afterTickle = isRun(tickle) ? s.rss() : NaN;
     if (soak.lg.errors) problems.push(`soak ${s.label}: ${soak.lg.errors} RPC errors (first: ${soak.lg.first_error})`);
@@ -850,7 +915,8 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const servers: PluginServer[] = [];
 
-  if (cfg.only !== 'theirs') {
+  const wanted = (who: Who): boolean => cfg.only === null || cfg.only.has(who);
+  if (wanted('ours')) {
     if (fs.existsSync(cfg.oursBin)) {
       servers.push(new PluginServer('ours', 'kong-ts-pdk (ours)', cfg.oursBin, prefix, cfg.pin));
     } else {
@@ -859,8 +925,15 @@ async function main(): Promise<void> {
       notes.push(msg);
     }
   }
-  if (cfg.only !== 'ours') {
+  if (wanted('theirs')) {
     servers.push(new PluginServer('theirs', 'kong-js-pdk', cfg.theirsBin, prefix, cfg.pin));
+  }
+  if (wanted('ceiling') && !cfg.skip.has('ceiling') && !cfg.skip.has('echo')) {
+    if (fs.existsSync(cfg.ceilingBin)) {
+      servers.push(new PluginServer('ceiling', 'ceiling: bare Node, canned replies', cfg.ceilingBin, prefix, cfg.pin));
+    } else {
+      notes.push(`ceiling server ${path.relative(ROOT, cfg.ceilingBin)} not found (compile bench/ceiling-server.ts): no ceiling row`);
+    }
   }
   try {
     const theirsPkg = JSON.parse(fs.readFileSync(path.join(path.dirname(cfg.theirsBin), '..', 'package.json'), 'utf8')) as { version?: string };
@@ -908,7 +981,7 @@ async function main(): Promise<void> {
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpuModel()}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}; node ${process.version}`,
     `- servers: ${servers.map((s) => `${s.label} (\`${path.relative(ROOT, s.bin)}\`)`).join(', ')}`,
-    `- load generator: \`bench/build/loadgen\` (single thread, epoll)${cfg.pin ? '; server pinned to CPU 0, load generator to CPU 1' : '; no CPU pinning'}`,
+    `- load generator: \`bench/build/loadgen\` (single thread, epoll)${cfg.pin ? `; server pinned to CPU 0, load generator to CPU ${cfg.loadgenCpu}` : '; no CPU pinning'}`,
     `- "server CPU" and "loadgen CPU" are shares of one core during the measured run (100 % = one core busy); ` +
       `"other load" is how many cores the rest of the machine (other processes, hypervisor steal) kept busy meanwhile — above ~0.15 the figures are disturbed`,
     ...notes.map((n) => `- note: ${n}`),

@@ -1,7 +1,7 @@
 /**
  * The RPC methods over a real socket: test/CONFORMANCE.md, cases 10–18 (StartInstance, InstanceStatus,
- * CloseInstance, GetPluginInfo, GetStatus, SetPluginDir, unknown methods), with the never-fail rule of docs/protocol.md (Kong versions)
- * rule that StartInstance never fails for a config the plugin cannot run with.
+ * CloseInstance, GetPluginInfo, GetStatus, SetPluginDir, unknown methods), with the rule of docs/protocol.md (Kong versions)
+ * that StartInstance never fails for a config the plugin cannot run with.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
