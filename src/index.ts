@@ -30,5 +30,5 @@ export { PdkError, EventEndedError } from './pdk/errors.js';
 export { serializedLog } from './pdk/serialize.js';
 export { PluginServer } from './server/server.js';
 export { loadPluginDir, loadPlugin } from './plugins/loader.js';
-export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './options.js';
+export { DEFAULT_SERVER_OPTIONS, type PluginErrorReport, type ServerOptions } from './options.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';

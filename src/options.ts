@@ -15,10 +15,22 @@ export interface ServerOptions {
   greeting: boolean;
   /** Where log lines go. */
   logger?: Logger;
+  /** Told of every plugin failure besides the log line: a handler that threw, an instance that cannot run. */
+  onPluginError?: (report: PluginErrorReport) => void;
+}
+
+/** A plugin failure, as {@link ServerOptions.onPluginError} receives it. */
+export interface PluginErrorReport {
+  plugin: string;
+  instanceId: number;
+  /** Set for a handler that threw; absent for an instance that cannot run at all. */
+  eventId?: number;
+  phase?: string;
+  message: string;
 }
 
 /** The defaults. */
-export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger'>> = Object.freeze({
+export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger' | 'onPluginError'>> = Object.freeze({
   eventTtlMs: 60_000,
   instanceIdleMs: 60_000,
   sweepIntervalMs: 10_000,

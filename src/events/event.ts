@@ -10,6 +10,7 @@
 import { createPdk, PdkCallFlags, RpcCallError, RpcErrors, type EventReply, type PdkCall, type PdkTransport, type Phase } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
+import type { PluginErrorReport } from '../options.js';
 import { normalizeArgs } from '../pdk/args.js';
 import { EventEndedError, PdkError } from '../pdk/errors.js';
 import { fixResult } from '../pdk/results.js';
@@ -50,6 +51,7 @@ export class PluginEvent implements PdkTransport {
     readonly phase: Phase,
     private readonly onEnd: (event: PluginEvent, why: EventEnd) => void,
     private readonly logger: Logger,
+    private readonly onPluginError?: (report: PluginErrorReport) => void,
   ) {}
 
   /** Starts the handler; resolves with its first PDK call or `"ret"`. */
@@ -167,6 +169,7 @@ export class PluginEvent implements PdkTransport {
     const where = `${this.instance.plugin.name}.${this.phase} (instance ${this.instance.id}, event ${this.id})`;
     this.logger.warn(`plugin ${where} threw: ${errorText(e)}`);
     if (e instanceof Error && e.stack && this.logger.enabled('debug')) this.logger.debug(e.stack);
+    this.onPluginError?.({ plugin: this.instance.plugin.name, instanceId: this.instance.id, eventId: this.id, phase: this.phase, message: errorText(e) });
     this.handlerDone = true;
     // Unsent calls of a failed handler are dropped; a pending exit/error still goes out.
     for (let i = this.queue.length - 1; i >= 0; i--) {

@@ -8,6 +8,7 @@ import type { EventReply, Phase } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
 import type { PluginInstance } from '../instances/instance.js';
 import type { Logger } from '../log.js';
+import type { PluginErrorReport } from '../options.js';
 import { PluginEvent, type EventEnd } from './event.js';
 
 /** The event table. */
@@ -25,12 +26,13 @@ export class EventRegistry {
   constructor(
     private readonly ttlMs: number,
     private readonly logger: Logger,
+    private readonly onPluginError?: (report: PluginErrorReport) => void,
   ) {}
 
   /** Starts `handler` as a new event of `instance`; resolves with its first move. */
   start(instance: PluginInstance, phase: Phase, handler: (kong: never) => unknown, self: unknown): Promise<EventReply> {
     const id = this.ids.allocate((n) => this.byId.has(n));
-    const event = new PluginEvent(id, instance, phase, this.onEnd, this.logger);
+    const event = new PluginEvent(id, instance, phase, this.onEnd, this.logger, this.onPluginError);
     this.byId.set(id, event);
     instance.runningEvents++;
     instance.lastUsed = event.lastActive;

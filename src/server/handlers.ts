@@ -104,6 +104,7 @@ export class PluginServerHandlers implements RpcHandlers {
     if (broken) {
       inst.brokenLogged = true;
       this.state.logger.error(`instance ${inst.id} of ${plugin.name} cannot run (${broken}); it answers every request with HTTP 500`);
+      this.state.options.onPluginError?.({ plugin: plugin.name, instanceId: inst.id, message: broken });
     } else {
       this.state.logger.debug(`instance ${inst.id} of ${plugin.name} started`);
     }

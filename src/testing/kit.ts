@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PDK_FUNCTIONS, PHASES, type EventReply, type PdkCall, type Phase, type PluginInfo } from '../../generated/index.js';
 import { createLogger, errorText } from '../log.js';
+import type { PluginErrorReport } from '../options.js';
 import { implementedPhases, loadPlugin as loadPluginFile, loadPluginDir } from '../plugins/loader.js';
 import type { PluginModule } from '../plugins/module-types.js';
 import type { LoadedPlugin, PluginClass } from '../plugins/types.js';
@@ -26,6 +27,8 @@ interface Backend {
   server: PluginServer | undefined;
   tmpDir: string | undefined;
   serverLog: string[];
+  /** Plugin failures the server reported (handlers that threw, instances that cannot run). */
+  pluginErrors: PluginErrorReport[];
   closed: boolean;
 }
 
@@ -131,13 +134,9 @@ export class PluginKit<Config = Record<string, unknown>> {
   /** The instance for this configuration, started on first use (Kong's StartInstance). @internal */
   async instanceId(): Promise<number> {
     if (this.instance !== undefined) return this.instance;
-    const mark = this.backend.serverLog.length;
     const info = (await this.rpc('plugin.StartInstance', { Name: this.info.Name, Config: startInstanceConfig(this.config as Record<string, unknown>, this.info.Name, this.pluginId) })) as { Id: number };
     this.instance = info.Id;
-    for (const line of this.backend.serverLog.slice(mark)) {
-      const m = new RegExp(`^\\[error\\] instance ${info.Id} of \\S+ cannot run \\((.*)\\); it answers every request`).exec(line);
-      if (m) this.brokenReason = m[1];
-    }
+    this.brokenReason = this.backend.pluginErrors.find((r) => r.instanceId === info.Id && r.eventId === undefined)?.message;
     return info.Id;
   }
 
@@ -164,6 +163,11 @@ export class PluginKit<Config = Record<string, unknown>> {
   /** @internal */
   get logLines(): string[] {
     return this.backend.serverLog;
+  }
+
+  /** Failures the server reported for one event. @internal */
+  reportsFor(eventId: number): PluginErrorReport[] {
+    return this.backend.pluginErrors.filter((r) => r.eventId === eventId);
   }
 
   /** Closes the instance and, for the kit {@link loadPlugin} returned, the server and connection. */
@@ -337,11 +341,7 @@ export class KongRequest<Config = Record<string, unknown>> {
   private collectServerLog(mark: number, phase: Phase, eventId: number): void {
     const lines = this.kit.logLines.slice(mark);
     this.serverLog.push(...lines);
-    const threw = new RegExp(`\\(instance \\d+, event ${eventId}\\) threw: (.*)$`);
-    for (const line of lines) {
-      const m = threw.exec(line);
-      if (m) this.pluginErrors.push({ phase, message: `the handler threw: ${m[1]!}` });
-    }
+    for (const r of this.kit.reportsFor(eventId)) this.pluginErrors.push({ phase, message: `the handler threw: ${r.message}` });
     if (this.kit.broken) this.pluginErrors.push({ phase, message: `the instance cannot run (${this.kit.broken}); the server fails closed` });
   }
 
@@ -449,15 +449,16 @@ export async function loadPlugin<Config = Record<string, unknown>>(source: strin
   const logger = createLogger('debug', (line) => serverLog.push(line.replace(/\n$/, '')));
   const transport = options.transport ?? 'memory';
   if (transport !== 'memory' && transport !== 'socket') throw new KitError('usage', `transport must be 'memory' or 'socket', got ${String(transport)}`);
-  const server = new PluginServer(new Map([[plugin.name, plugin]]), dir, { logger, greeting: transport === 'socket' });
+  const pluginErrors: PluginErrorReport[] = [];
+  const server = new PluginServer(new Map([[plugin.name, plugin]]), dir, { logger, greeting: transport === 'socket', onPluginError: (r) => pluginErrors.push(r) });
   let backend: Backend;
   if (transport === 'socket') {
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-kit-'));
     const socketPath = path.join(tmpDir, `${plugin.name}.socket`);
     await server.listen(socketPath);
-    backend = { channel: await SocketChannel.open(socketPath), server, tmpDir, serverLog, closed: false };
+    backend = { channel: await SocketChannel.open(socketPath), server, tmpDir, serverLog, pluginErrors, closed: false };
   } else {
-    backend = { channel: new MemoryChannel(server.handlers), server, tmpDir: undefined, serverLog, closed: false };
+    backend = { channel: new MemoryChannel(server.handlers), server, tmpDir: undefined, serverLog, pluginErrors, closed: false };
   }
   return startKit(backend, plugin.name, options);
 }
@@ -471,7 +472,7 @@ export async function loadPlugin<Config = Record<string, unknown>>(source: strin
  * only freed by the server's own expiry.
  */
 export async function connectPlugin<Config = Record<string, unknown>>(socketPath: string, name: string, options: KitOptions<Config> = {}): Promise<PluginKit<Config>> {
-  const backend: Backend = { channel: await SocketChannel.open(socketPath), server: undefined, tmpDir: undefined, serverLog: [], closed: false };
+  const backend: Backend = { channel: await SocketChannel.open(socketPath), server: undefined, tmpDir: undefined, serverLog: [], pluginErrors: [], closed: false };
   return startKit(backend, name, options);
 }
 
