@@ -58,8 +58,8 @@ function logLevelOf(flags: Record<string, unknown>): LogLevel {
   return v >= 2 ? 'debug' : v === 1 ? 'info' : 'warn';
 }
 
-async function loadPlugins(dir: string, logger: Logger): Promise<Map<string, LoadedPlugin>> {
-  const { plugins, failures } = await loadPluginDir(dir);
+async function loadPlugins(dir: string, logger: Logger, only: string | undefined): Promise<Map<string, LoadedPlugin>> {
+  const { plugins, failures } = await loadPluginDir(dir, only === undefined ? {} : { only });
   for (const f of failures) logger.error(`plugin ${f.path} failed to load: ${f.reason}`);
   return plugins;
 }
@@ -106,15 +106,15 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   }
   const logger = createLogger(logLevel);
   const dir = path.resolve(flags.dir);
+  const only = typeof flags.plugin === 'string' ? flags.plugin.toLowerCase() : undefined;
   let plugins: Map<string, LoadedPlugin>;
   try {
-    plugins = await loadPlugins(dir, logger);
+    plugins = await loadPlugins(dir, logger, only);
   } catch (e) {
     logger.error(`cannot read the plugins directory ${dir}: ${errorText(e)}`);
     return 1;
   }
 
-  const only = typeof flags.plugin === 'string' ? flags.plugin.toLowerCase() : undefined;
   if (only !== undefined) {
     const p = plugins.get(only);
     if (!p) {

@@ -107,11 +107,29 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
   };
 }
 
-/** Loads every plugin of `dir`; failures are collected, never thrown. */
-export async function loadPluginDir(dir: string): Promise<LoadResult> {
+/**
+ * Loads the plugins of `dir`; failures are collected, never thrown. With `only`, the entry
+ * named like that plugin is tried first and, if it is that plugin, nothing else is loaded: in
+ * one-plugin-per-server mode Kong queries every plugin's server at start, and loading the whole
+ * directory for each would make start-up quadratic in the number of plugins.
+ */
+export async function loadPluginDir(dir: string, options: { only?: string } = {}): Promise<LoadResult> {
+  const entries = pluginEntries(dir);
+  const only = options.only?.toLowerCase();
+  if (only !== undefined) {
+    const named = entries.filter((e) => e.replace(/\.[cm]?[jt]s$/, '').toLowerCase() === only);
+    for (const name of named) {
+      try {
+        const plugin = await loadPlugin(path.join(dir, name));
+        if (plugin.name === only) return { plugins: new Map([[only, plugin]]), failures: [] };
+      } catch {
+        // Fall back to the whole directory, which reports the failure in context.
+      }
+    }
+  }
   const plugins = new Map<string, LoadedPlugin>();
   const failures: LoadFailure[] = [];
-  for (const name of pluginEntries(dir)) {
+  for (const name of entries) {
     const full = path.join(dir, name);
     try {
       const plugin = await loadPlugin(full);

@@ -212,3 +212,13 @@ test('a plugin declaring MinKongVersion is warned about PDK calls that Kong lack
   assert.match(r.stderr, /kong\.service\.request\.clear_query_arg\), which Kong 3\.9\.0 added/);
   assert.doesNotMatch(r.stderr, /setHeader/);
 });
+
+test('one-plugin mode loads only the plugin named like its file, so each of Kong 3.9 queries stays cheap', () => {
+  const own = runBin(SERVER_BIN, ['-d', DIR, '--plugin', 'js-plugin', '-dump']);
+  assert.equal(own.status, 0, own.stderr);
+  assert.doesNotMatch(own.stderr, /broken-syntax/, 'a sibling was loaded');
+  // A plugin whose Name export differs from its file name is still found, by loading the directory.
+  const named = runBin(SERVER_BIN, ['-d', DIR, '--plugin', 'named-cjs', '-dump']);
+  assert.equal(named.status, 0, named.stderr);
+  assert.equal((JSON.parse(named.text) as { Plugins: Info[] }).Plugins[0]!.Name, 'named-cjs');
+});
