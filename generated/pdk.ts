@@ -468,6 +468,7 @@ export interface PdkNginx {
    *
    * Phases: not documented by Kong.
    * Kong 2.8.0 or earlier → current.
+   * Log phase answered from saved data up to Kong 3.0.0: no.
    *
    * - In the log phase Kong answers from request data saved when the request finished.
    */
@@ -679,6 +680,9 @@ export interface PdkRequest {
    *
    * Phases: rewrite, access, response.
    * Kong 2.8.0 or earlier → current.
+   * Returns up to Kong 3.4.0: string.
+   * Documented `(nil, err)` up to Kong 3.4.0: no.
+   * Raw bytes from Kong 3.0.0 (a string up to 2.8.0).
    *
    * - Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
@@ -736,6 +740,7 @@ export interface PdkResponse {
    *
    * Phases: rewrite, access, response.
    * Kong 2.8.0 or earlier → current.
+   * Parameter `value` type up to Kong 3.4.0: string | number | boolean.
    *
    * @param name string
    * @param value HeaderValue
@@ -828,6 +833,7 @@ export interface PdkResponse {
    *
    * Phases: rewrite, access, response.
    * Kong 2.8.0 or earlier → current.
+   * Parameter `value` type up to Kong 3.4.0: string | number | boolean.
    *
    * @param name string
    * @param value HeaderValue
@@ -920,6 +926,7 @@ export interface PdkService {
    *
    * Phases: rewrite, access, preread.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.0.0: rewrite, access, balancer.
    *
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
    *
@@ -931,6 +938,7 @@ export interface PdkService {
    *
    * Phases: rewrite, access, preread.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.0.0: rewrite, access, balancer.
    *
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
    *
@@ -959,6 +967,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Parameter `value` type up to Kong 3.4.0: string | number | boolean.
    *
    * @param header string
    * @param value HeaderValue
@@ -996,6 +1005,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.4.0: rewrite, access.
    */
   enableBuffering(): Promise<void>;
   /**
@@ -1003,6 +1013,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.4.0: rewrite, access.
    *
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
    * - Kong doc defect: documented parameter 'mimetype' is 'mime' in the code.
@@ -1016,6 +1027,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Parameter `value` type up to Kong 3.4.0: string | boolean | number.
    *
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
    * - Repaired from Kong's docs: The code returns (nil, err) on a bad argument; the ldoc documents no return.
@@ -1048,6 +1060,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.4.0: access.
    *
    * @param path string
    */
@@ -1066,6 +1079,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.4.0: rewrite, access.
    *
    * @param body string | bytes
    */
@@ -1084,6 +1098,7 @@ export interface PdkServiceRequest {
    *
    * Phases: rewrite, access.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.4.0: access.
    *
    * @param scheme string
    */
@@ -1135,6 +1150,7 @@ export interface PdkServiceResponse {
    *
    * Phases: log.
    * Kong 2.8.0 or earlier → current.
+   * Raw bytes from Kong 3.0.0 (a string up to 2.8.0).
    *
    * - Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).
    */
@@ -1215,6 +1231,7 @@ export interface PdkTracing {
    *
    * Phases: rewrite, access, response, log.
    * Kong 3.0.0 → current.
+   * Phases up to Kong 3.9.0: rewrite, access, header_filter, response, body_filter, log, admin_api.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    */
@@ -1224,6 +1241,7 @@ export interface PdkTracing {
    *
    * Phases: rewrite, access, response, log.
    * Kong 3.0.0 → current.
+   * Phases up to Kong 3.9.0: rewrite, access, header_filter, response, body_filter, log, admin_api.
    *
    * - Limitation: returns a span object (methods, parent/tracer references): only a data snapshot could cross msgpack, and functions inside it are not serialisable.
    *

@@ -27,6 +27,60 @@ export function versionRange(idl: IdlModel, since?: string, until?: string): str
   return `Kong ${from} → ${until ?? 'current'}`;
 }
 
+/** Labels of the recorded fields a plugin author cares about (others, like `source_file`, stay out of docs). */
+const CHANGE_LABELS: Record<string, string> = {
+  phases: 'Phases',
+  phase_conditions: 'Phase conditions',
+  returns: 'Returns',
+  returns_nothing: 'Documented to return nothing',
+  nil_err: 'Documented `(nil, err)`',
+  never_returns: 'Never returns',
+  subsystem: 'Subsystem',
+  'msgpack.callable': 'Callable over MsgPack',
+  'msgpack.step': 'Step method',
+  'msgpack.result_fix': 'Result fix',
+  'msgpack.exposed_api': 'exposed_api',
+  'msgpack.log_phase_saved': 'Log phase answered from saved data',
+  'msgpack.effects': 'Effects',
+};
+
+function changeValueText(field: string, value: unknown): string {
+  if (value === undefined || value === null) return field.endsWith('.callable') ? 'yes' : /^(nil_err|never_returns|returns_nothing|msgpack\.log_phase_saved)$|\.optional$/.test(field) ? 'no' : field.endsWith('.documented') ? 'yes' : 'none';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'none';
+    return value.map((v) => (typeof v === 'object' && v ? `${(v as { type: string }).type}${(v as { error?: boolean }).error ? ' (err)' : ''}` : String(v))).join(', ');
+  }
+  if (typeof value === 'object') return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`).join('; ');
+  return String(value);
+}
+
+/** One short doc line per recorded older value (and per parameter Kong no longer takes). */
+export function historyLines(idl: IdlModel, f: PdkFunctionModel): string[] {
+  const out: string[] = [];
+  const after = (label: string): string | undefined => idl.kong.tracked[idl.kong.tracked.indexOf(label) + 1];
+  for (const c of f.changes) {
+    const when = c.since ? `in Kong ${c.since} → ${c.until}` : `up to Kong ${c.until}`;
+    const next = after(c.until);
+    if (c.field === 'msgpack.result_fix' && f.resultFix === 'raw_bytes' && c.value === undefined && !c.since && next) {
+      out.push(`Raw bytes from Kong ${next} (a string up to ${c.until}).`);
+      continue;
+    }
+    const param = /^params\.(.+)\.(type|optional|documented)$/.exec(c.field);
+    let label = CHANGE_LABELS[c.field];
+    if (param) {
+      const p = f.params.find((q) => q.lua === param[1]);
+      label = `Parameter \`${p?.ts ?? param[1]}\` ${param[2] === 'type' ? 'type' : param[2]}`;
+    }
+    if (!label) continue;
+    out.push(`${label} ${when}: ${changeValueText(c.field, c.value)}.`);
+  }
+  for (const p of f.removedParams) {
+    out.push(`Parameter \`${p.lua}\` (${p.typeText}) ${p.since ? `Kong ${p.since} → ${p.until}` : `up to Kong ${p.until}`}; no longer taken.`);
+  }
+  return out;
+}
+
 function resultTs(f: PdkFunctionModel): string {
   if (f.neverReturns) return 'void';
   const ts = toTs(f.result, 'result');
@@ -68,6 +122,7 @@ function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf
   lines.push(f.externalPhases ? `Phases: ${f.externalPhases.join(', ')}.` : 'Phases: not documented by Kong.');
   for (const [phase, cond] of Object.entries(f.phaseConditions)) lines.push(`In ${phase}: ${cond}.`);
   lines.push(`${versionRange(idl, f.since, f.until)}.${f.subsystem ? ` ${f.subsystem} subsystem only.` : ''}`);
+  lines.push(...historyLines(idl, f));
   const notes: string[] = [];
   if (f.neverReturns) notes.push('Ends the request: Kong never answers this call, the event ends with it, and later PDK calls of the handler resolve without being sent.');
   if (f.step !== 'plugin.Step') notes.push(`Kong answers with \`${f.step}\`.`);

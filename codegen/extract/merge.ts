@@ -1,11 +1,13 @@
 /**
  * Merges the extractions of several Kong trees (2.8.0, 3.0.0, …, main) into one pdk.yaml:
  * each function carries `since`/`until` (first/last tracked release that has it), each
- * parameter `since`, and the entry itself is the newest release's. Changes the pdk.yaml format
- * cannot hold yet (a parameter that went away, a phase list or an RPC fix that changed, the
- * return-value handling of call_pdk_method) are returned as `history` for the report.
+ * parameter `since` (and `until` when it went away: kept in the list after its predecessor),
+ * and the entry itself is the newest release's. Every older value of a field that changed (a
+ * phase list, an RPC fix, a parameter's type, …) goes to the function's `changes`, and the
+ * return-value handling of call_pdk_method per release to `kong.rpc`. The same ranges are
+ * also returned as `history` for the JSON report.
  */
-import type { PdkFile, PdkFunction, TreeExtraction } from './model.js';
+import type { PdkChange, PdkFile, PdkFunction, PdkParam, PdkRpcFact, TreeExtraction } from './model.js';
 
 /** One value a field had over a run of tracked releases. */
 export interface Range<T = unknown> {
@@ -70,6 +72,23 @@ function trackedFields(f: PdkFunction): Record<string, unknown> {
   };
 }
 
+/** The values of the tracked fields when pdk.yaml leaves them out. */
+const DEFAULTS = trackedFields({ name: 'kong.x', params: [], returns: [], msgpack: {} });
+
+/** The tracked attributes of one parameter, with their defaults. */
+const paramFields = (p: PdkParam): Record<string, unknown> => ({ type: p.type, optional: p.optional ?? false, documented: p.documented ?? true });
+const PARAM_DEFAULTS: Record<string, unknown> = { optional: false, documented: true };
+
+/** The change entries of one field: every range but the newest. `first` = where `since` is implied. */
+function changeEntries(field: string, rs: readonly Range[], first: string, dflt: unknown): PdkChange[] {
+  return rs.slice(0, -1).map((r) => ({
+    field,
+    ...(r.since !== first ? { since: r.since } : {}),
+    until: r.until,
+    ...(JSON.stringify(r.value) !== JSON.stringify(dflt) ? { value: r.value } : {}),
+  }));
+}
+
 /** Runs of equal values over `labels`. */
 function ranges<T>(labels: string[], values: T[]): Range<T>[] {
   const out: Range<T>[] = [];
@@ -128,34 +147,70 @@ export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved
 
     const h: FunctionHistory = { name, present: seen.map((s) => s.label), fields: {}, removedParams: [] };
     const values = seen.map((s) => trackedFields(s.f));
+    const changes: PdkChange[] = [];
     for (const key of Object.keys(values[0]!)) {
       const r = ranges(
         h.present,
         values.map((v) => v[key]),
       );
       if (r.length > 1) h.fields[key] = r;
+      if (key !== 'params') {
+        changes.push(...changeEntries(key, r, since, DEFAULTS[key]));
+        continue;
+      }
+      // Parameters: added ones carry since, removed ones until, and each attribute that changed a change.
+      const allParams = [...new Set(seen.flatMap((s) => s.f.params.map((p) => p.name)))];
+      for (const pname of allParams) {
+        const had = seen.filter((s) => s.f.params.some((p) => p.name === pname));
+        const p = f.params.find((q) => q.name === pname);
+        const attrs = had.map((s) => paramFields(s.f.params.find((q) => q.name === pname)!));
+        for (const attr of Object.keys(attrs[0]!)) {
+          const ar = ranges(
+            had.map((s) => s.label),
+            attrs.map((a) => a[attr]),
+          );
+          if (p) changes.push(...changeEntries(`params.${pname}.${attr}`, ar, had[0]!.label, PARAM_DEFAULTS[attr] ?? null));
+        }
+        if (p) continue;
+        const last = had[had.length - 1]!;
+        h.removedParams.push({ name: pname, since: had[0]!.label, until: last.label });
+        // Kept with until, right after its predecessor in the last release that had it.
+        const gone: PdkParam = structuredClone(last.f.params.find((q) => q.name === pname)!);
+        delete gone.since;
+        delete gone.until;
+        if (had[0]!.label !== since) gone.since = had[0]!.label;
+        gone.until = last.label;
+        const lastParams = last.f.params.map((q) => q.name);
+        const prev = lastParams.slice(0, lastParams.indexOf(pname)).reverse().find((n) => f.params.some((q) => q.name === n));
+        f.params.splice(prev ? f.params.findIndex((q) => q.name === prev) + 1 : 0, 0, gone);
+      }
     }
-    const allParams = new Set(seen.flatMap((s) => s.f.params.map((p) => p.name)));
-    for (const pname of allParams) {
-      if (f.params.some((p) => p.name === pname)) continue;
-      const had = seen.filter((s) => s.f.params.some((p) => p.name === pname));
-      h.removedParams.push({ name: pname, since: had[0]!.label, until: had[had.length - 1]!.label });
-    }
+    delete f.changes;
+    if (changes.length) f.changes = changes;
     if (Object.keys(h.fields).length || h.removedParams.length || h.present.length !== labels.length) history.push(h);
     if (!f.until || opts.keepRemoved) functions.push(f);
   }
 
+  const rpcLayer = ranges(
+    labels,
+    trees.map((t) => t.rpc.callPdkMethodReturns ?? 'unknown'),
+  );
+  const rpc: PdkRpcFact[] = rpcLayer
+    .filter((r) => r.value !== 'unknown')
+    .map((r) => ({
+      fact: 'call_pdk_method_returns',
+      value: r.value,
+      ...(r.since !== oldest ? { since: r.since } : {}),
+      ...(r.until !== newest.label ? { until: r.until } : {}),
+    }));
   return {
     file: {
       format: 'kong-ts-pdk/pdk/1',
-      kong: { version: newest.version, ...(newest.commit ? { commit: newest.commit } : {}), tracked: labels },
+      kong: { version: newest.version, ...(newest.commit ? { commit: newest.commit } : {}), tracked: labels, ...(rpc.length ? { rpc } : {}) },
       functions,
     },
     history,
     removed,
-    rpcLayer: ranges(
-      labels,
-      trees.map((t) => t.rpc.callPdkMethodReturns ?? 'unknown'),
-    ),
+    rpcLayer,
   };
 }

@@ -2,12 +2,14 @@
  * `pdk-diff <old.yaml> <new.yaml>`: what changed between two pdk.yaml files, as Markdown —
  * functions added and removed, and per function the changes that reach bindings: parameters,
  * returns and `(nil, err)`, phases, and how Kong's RPC layer handles it (Step method, result
- * fix, exposed_api override, callability, the ProtoBuf rpc). This is the review aid for a Kong
- * bump: extract the new release, diff, read.
+ * fix, exposed_api override, callability, the ProtoBuf rpc), and the version history the new
+ * file records that the old one did not (`changes`, parameters with `until`, `kong.rpc`). This
+ * is the review aid for a Kong bump: extract the new release, diff, read.
  */
 import * as fs from 'node:fs';
 import { parse } from 'yaml';
-import type { PdkFile, PdkFunction, PdkParam, PdkReturn } from './model.js';
+import type { PdkChange, PdkFile, PdkFunction, PdkParam, PdkReturn } from './model.js';
+import { flowValue } from './yaml-writer.js';
 
 /** Reads a pdk.yaml (no validation beyond the top-level shape: the loader validates). */
 export function readPdkYaml(file: string): PdkFile {
@@ -29,8 +31,23 @@ function returnsText(rs: readonly PdkReturn[]): string {
   return rs.map((r) => code(`${r.type}${r.error ? ' (err)' : ''}`)).join(', ');
 }
 
+/** The parameters the newest release takes (one with `until` is gone). */
+function currentParams(f: PdkFunction): PdkParam[] {
+  return f.params.filter((p) => !p.until);
+}
+
 function signature(f: PdkFunction): string {
-  return `${f.name}(${f.params.map(paramText).join(', ')})`;
+  return `${f.name}(${currentParams(f).map(paramText).join(', ')})`;
+}
+
+/** A recorded range as a diff shows it: `phases` was `[rewrite, access]` up to 3.4.0. */
+export function changeText(c: PdkChange): string {
+  const range = c.since ? `${c.since} → ${c.until}` : `up to ${c.until}`;
+  return `${code(c.field)} was ${c.value === undefined ? 'absent' : code(flowValue(c.value))} ${range}`;
+}
+
+function rangeText(since: string | undefined, until: string | undefined): string {
+  return since && until ? `${since} → ${until}` : since ? `from ${since}` : until ? `up to ${until}` : 'in every tracked release';
 }
 
 /** The label of the newest release a file describes. */
@@ -55,9 +72,9 @@ export function functionChanges(a: PdkFunction, b: PdkFunction): { topic: string
   };
 
   // Parameters, matched by name.
-  const pa = new Map(a.params.map((p) => [p.name, p]));
-  const pb = new Map(b.params.map((p) => [p.name, p]));
-  for (const p of b.params) {
+  const pa = new Map(currentParams(a).map((p) => [p.name, p]));
+  const pb = new Map(currentParams(b).map((p) => [p.name, p]));
+  for (const p of currentParams(b)) {
     const old = pa.get(p.name);
     if (!old) add('params', `added ${code(paramText(p))}${p.documented === false ? ' (undocumented)' : ''}`);
     else {
@@ -66,9 +83,9 @@ export function functionChanges(a: PdkFunction, b: PdkFunction): { topic: string
       if ((old.documented ?? true) !== (p.documented ?? true)) add('params', `${code(p.name)}: ${p.documented === false ? 'no longer documented' : 'now documented'}`);
     }
   }
-  for (const p of a.params) if (!pb.has(p.name)) add('params', `removed ${code(paramText(p))}`);
-  const orderA = a.params.map((p) => p.name).filter((n) => pb.has(n));
-  const orderB = b.params.map((p) => p.name).filter((n) => pa.has(n));
+  for (const p of currentParams(a)) if (!pb.has(p.name)) add('params', `removed ${code(paramText(p))}`);
+  const orderA = currentParams(a).map((p) => p.name).filter((n) => pb.has(n));
+  const orderB = currentParams(b).map((p) => p.name).filter((n) => pa.has(n));
   if (orderA.join(',') !== orderB.join(',')) add('params', `order ${code(orderA.join(', '))} → ${code(orderB.join(', '))}`);
 
   // Returns.
@@ -119,10 +136,17 @@ export function functionChanges(a: PdkFunction, b: PdkFunction): { topic: string
   const fileA = a.source?.replace(/:\d+$/, '');
   const fileB = b.source?.replace(/:\d+$/, '');
   if (fileA && fileB && fileA !== fileB) add(b.kind === 'rpc_only' || mb.exposed_api ? 'rpc' : 'kind', `defined in ${code(fileA)} → ${code(fileB)}`);
+
+  // Version history the new file records and the old one did not.
+  const known = new Set((a.changes ?? []).map((c) => JSON.stringify(c)));
+  for (const c of b.changes ?? []) if (!known.has(JSON.stringify(c))) add('history', changeText(c));
+  for (const p of b.params.filter((q) => q.until)) {
+    if (!a.params.some((q) => q.name === p.name && q.until === p.until)) add('history', `parameter ${code(paramText(p))} ${rangeText(p.since, p.until)}`);
+  }
   return out;
 }
 
-const TOPICS: Record<string, string> = { params: 'params', returns: 'returns', phases: 'phases', rpc: 'RPC', kind: 'kind' };
+const TOPICS: Record<string, string> = { params: 'params', returns: 'returns', phases: 'phases', rpc: 'RPC', kind: 'kind', history: 'history' };
 
 /** The Markdown report of what changed from `oldFile` to `newFile`. */
 export function pdkDiff(oldFile: PdkFile, newFile: PdkFile): string {
@@ -144,6 +168,10 @@ export function pdkDiff(oldFile: PdkFile, newFile: PdkFile): string {
   lines.push(`| with a ProtoBuf rpc | ${[...a.values()].filter((f) => f.protobuf).length} | ${[...b.values()].filter((f) => f.protobuf).length} |`);
   lines.push('');
   lines.push(`Added ${added.length}, removed ${removed.length}, changed ${changed.length}.`, '');
+  const rpcA = JSON.stringify(oldFile.kong.rpc ?? []);
+  if (newFile.kong.rpc?.length && JSON.stringify(newFile.kong.rpc) !== rpcA) {
+    lines.push(`RPC layer: ${newFile.kong.rpc.map((r) => `${r.fact} ${code(r.value)} ${rangeText(r.since, r.until)}`).join('; ')}.`, '');
+  }
 
   lines.push(`## Added (${added.length})`, '');
   if (added.length === 0) lines.push('None.');

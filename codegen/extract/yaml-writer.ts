@@ -18,6 +18,10 @@ export const PDK_HEADER = [
 ];
 
 const UNTIL_NOTE = '# `until`: last tracked Kong release whose surface has it; absent = still in the newest.';
+const CHANGES_NOTE = [
+  '# `changes`: older values of a field that changed over the tracked releases, oldest first',
+  '# (`since` absent = from the first release that has it; `value` absent = the field was absent).',
+];
 
 // YAML 1.2 core schema (what the yaml package and the loader read): yes/no/on/off are strings.
 const RESERVED = /^(true|false|null|~)$/i;
@@ -45,6 +49,20 @@ function flowMap(entries: [string, string][]): string {
   return `{${entries.map(([k, v]) => `${k}: ${scalar(v, true)}`).join(', ')}}`;
 }
 
+/** Any JSON-like value in flow style (`[a, b]`, `{k: v}`), keys in their own order. */
+export function flowValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(flowValue).join(', ')}]`;
+  if (typeof value === 'object') return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${scalar(k, true)}: ${flowValue(v)}`).join(', ')}}`;
+  return scalar(value as string | number | boolean, true);
+}
+
+/** One `changes` / `kong.rpc` entry, keys in the given order, absent ones left out. */
+function flowEntry(entry: object, keys: readonly string[]): string {
+  const e = entry as Record<string, unknown>;
+  return `{${keys.filter((k) => e[k] !== undefined).map((k) => `${k}: ${flowValue(e[k])}`).join(', ')}}`;
+}
+
 function paramLines(p: PdkParam): string[] {
   // name first, then vararg (the committed file writes `vararg: true` before `type` for `...`).
   const lines = [`      - name: ${scalar(p.name)}`];
@@ -53,6 +71,7 @@ function paramLines(p: PdkParam): string[] {
   if (p.optional) lines.push('        optional: true');
   if (p.documented === false) lines.push('        documented: false');
   if (p.since) lines.push(`        since: ${scalar(p.since)}`);
+  if (p.until) lines.push(`        until: ${scalar(p.until)}`);
   return lines;
 }
 
@@ -112,18 +131,27 @@ function functionLines(f: PdkFunction): string[] {
     }
   }
   if (f.protobuf) put('protobuf', flowMap([['rpc', f.protobuf.rpc], ['input', f.protobuf.input], ['output', f.protobuf.output]]));
+  if (f.changes?.length) {
+    out.push('    changes:');
+    for (const c of f.changes) out.push(`      - ${flowEntry(c, ['field', 'since', 'until', 'value'])}`);
+  }
   return out;
 }
 
 /** The text of a pdk.yaml file. */
 export function writePdkYaml(file: PdkFile): string {
   const lines = [...PDK_HEADER];
-  if (file.functions.some((f) => f.until)) lines.push(UNTIL_NOTE);
+  if (file.functions.some((f) => f.until || f.params.some((p) => p.until))) lines.push(UNTIL_NOTE);
+  if (file.functions.some((f) => f.changes?.length)) lines.push(...CHANGES_NOTE);
   lines.push(`format: ${file.format}`);
   lines.push('kong:');
   lines.push(`  version: ${scalar(file.kong.version)}`);
   if (file.kong.commit) lines.push(`  commit: ${scalar(file.kong.commit)}`);
   lines.push(`  tracked: ${flowList(file.kong.tracked)}`);
+  if (file.kong.rpc?.length) {
+    lines.push('  rpc:');
+    for (const r of file.kong.rpc) lines.push(`    - ${flowEntry(r, ['fact', 'value', 'since', 'until'])}`);
+  }
   if (file.functions.length === 0) lines.push('functions: []');
   else {
     lines.push('functions:');

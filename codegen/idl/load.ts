@@ -14,6 +14,7 @@ import {
   type NamedTypeModel,
   type PdkFunctionModel,
   type PdkParamModel,
+  type PdkRemovedParamModel,
   type PdkReturnModel,
   type RpcErrorModel,
   type RpcMethodModel,
@@ -269,7 +270,12 @@ function resolveFunction(
   const fn = raw.name.slice(dot + 1);
   const defects: string[] = [];
 
-  const params: PdkParamModel[] = raw.params.map((p, j) => {
+  const removedParams: PdkRemovedParamModel[] = raw.params
+    .filter((p) => p.until)
+    .map((p) => ({ lua: p.name, typeText: p.type, ...(p.since ? { since: p.since } : {}), until: p.until! }));
+  // A parameter with until is gone from the newest release: the client does not offer it.
+  const params: PdkParamModel[] = raw.params.flatMap((p, j) => {
+    if (p.until) return [];
     const type = typeAt(file, [...at, 'params', j, 'type'], p.type);
     requireRefs(file, [...at, 'params', j, 'type'], type);
     if (p.documented === false) defects.push(`parameter '${p.name}' exists in the code but has no @tparam`);
@@ -284,7 +290,7 @@ function resolveFunction(
       documented: p.documented ?? true,
       sendable: true,
       ...(p.since ? { since: p.since } : {}),
-    };
+    } satisfies PdkParamModel;
   });
   let returns: PdkReturnModel[] = raw.returns.map((r, j) => {
     const type = typeAt(file, [...at, 'returns', j, 'type'], r.type);
@@ -383,5 +389,7 @@ function resolveFunction(
     overrides: appliedOverrides,
     defects,
     ...(raw.protobuf ? { protobuf: raw.protobuf } : {}),
+    removedParams,
+    changes: (raw.changes ?? []).map((c) => ({ ...c })),
   };
 }

@@ -68,6 +68,25 @@ export interface PdkReturnModel {
   error: boolean;
 }
 
+/** A parameter the function had in older tracked releases and no longer takes (pdk.yaml `until`). */
+export interface PdkRemovedParamModel {
+  lua: string;
+  typeText: string;
+  since?: string;
+  until: string;
+}
+
+/** An older value of a field that changed over the tracked releases (pdk.yaml `changes`). */
+export interface PdkChangeModel {
+  /** pdk.yaml key path: `phases`, `msgpack.result_fix`, `params.<name>.type`, `source_file`, … */
+  field: string;
+  /** Absent = from the function's (or parameter's) first tracked release. */
+  since?: string;
+  until: string;
+  /** Absent = the field was absent (its default). */
+  value?: unknown;
+}
+
 /** A repair or refinement applied from pdk-overrides.yaml. */
 export interface AppliedOverride {
   kind: 'repair' | 'refine';
@@ -109,6 +128,10 @@ export interface PdkFunctionModel {
   /** Doc defects the extraction met (repaired from the code or by an override). */
   defects: string[];
   protobuf?: { rpc: string; input: string; output: string };
+  /** Parameters gone from the newest release (not in `params`: the client never sends them). */
+  removedParams: PdkRemovedParamModel[];
+  /** Older values of the fields that changed, oldest first. */
+  changes: PdkChangeModel[];
 }
 
 /** The whole IDL. */
@@ -118,7 +141,13 @@ export interface IdlModel {
   namespace: string;
   /** The phases an external plugin can implement (rpc.yaml `phases`). */
   phases: string[];
-  kong: { version: string; commit?: string; tracked: string[] };
+  kong: {
+    version: string;
+    commit?: string;
+    tracked: string[];
+    /** Facts of Kong's RPC layer per release range (call_pdk_method's return handling). */
+    rpc?: { fact: string; value: string; since?: string; until?: string }[];
+  };
   types: NamedTypeModel[];
   errors: RpcErrorModel[];
   methods: RpcMethodModel[];

@@ -12,6 +12,8 @@ export interface PdkParam {
   /** false: the code takes it but no @tparam documents it. */
   documented?: boolean;
   since?: string;
+  /** Last tracked release whose function has it: a parameter gone from the newest one. */
+  until?: string;
   doc?: string;
 }
 
@@ -61,11 +63,33 @@ export interface PdkFunction {
   param_name_mismatch?: { doc: string; code: string }[];
   msgpack: MsgpackInfo;
   protobuf?: ProtobufInfo;
+  /** Older values of fields that changed over the tracked releases, oldest first. */
+  changes?: PdkChange[];
+}
+
+/**
+ * A value a field held in older tracked releases: `field` is a pdk.yaml key path (`phases`,
+ * `msgpack.result_fix`, `params.<name>.type`, …, or `source_file`); `since` absent = from
+ * the function's first release; `value` absent = the field was absent (its default).
+ */
+export interface PdkChange {
+  field: string;
+  since?: string;
+  until: string;
+  value?: unknown;
+}
+
+/** A fact of Kong's RPC layer (not per function) over a run of tracked releases. */
+export interface PdkRpcFact {
+  fact: 'call_pdk_method_returns';
+  value: string;
+  since?: string;
+  until?: string;
 }
 
 /** The whole of pdk.yaml. */
 export interface PdkFile {
   format: 'kong-ts-pdk/pdk/1';
-  kong: { version: string; commit?: string; tracked: string[] };
+  kong: { version: string; commit?: string; tracked: string[]; rpc?: PdkRpcFact[] };
   functions: PdkFunction[];
 }

@@ -105,6 +105,15 @@ export const pdkSchema = {
         version: { type: 'string' },
         commit: { type: 'string' },
         tracked: { type: 'array', items: version, minItems: 1 },
+        rpc: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['fact', 'value'],
+            properties: { fact: { enum: ['call_pdk_method_returns'] }, value: { type: 'string', minLength: 1 }, since: version, until: version },
+          },
+        },
       },
     },
     functions: {
@@ -135,6 +144,7 @@ export const pdkSchema = {
                 vararg: { type: 'boolean' },
                 documented: { type: 'boolean' },
                 since: version,
+                until: version,
                 doc,
               },
             },
@@ -177,6 +187,15 @@ export const pdkSchema = {
             additionalProperties: false,
             required: ['rpc', 'input', 'output'],
             properties: { rpc: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' } },
+          },
+          changes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['field', 'until'],
+              properties: { field: { type: 'string', pattern: '^[a-z_]+(\\.\\S+)?$' }, since: version, until: version, value: {} },
+            },
           },
         },
       },

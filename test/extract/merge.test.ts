@@ -1,4 +1,4 @@
-/** Merging several Kong trees gives since/until per function and since per parameter; other changes go to the history. */
+/** Merging several Kong trees gives since/until per function and parameter; per-field history goes to changes (see history-fields.test.ts) and the report. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareLabels } from '../../codegen/extract/merge.js';
@@ -38,7 +38,7 @@ test('until: a function gone from the newest release is left out, or kept with u
   assert.equal(names.indexOf('kong.request.get_legacy_path'), names.indexOf('kong.request.get_raw_body') + 1);
 });
 
-test('history: per-field ranges for what pdk.yaml cannot hold yet (phases, returns, RPC fixes, call_pdk_method)', () => {
+test('history (the report): per-field ranges, as pdk.yaml changes and kong.rpc also record them', () => {
   const { merged } = mergedFixtures();
   const h = (name: string) => merged.history.find((x) => x.name === name)!;
   assert.deepEqual(h('kong.service.set_tls_cert_key').fields['phases'], [
