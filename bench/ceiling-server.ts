@@ -32,8 +32,8 @@ function parseArgs(argv: string[]): string {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    if ((a === '-p' || a === '--kong-prefix') && v !== undefined) (prefix = v), i++;
-    else if (a === '--sock-name' && v !== undefined) (sockName = v), i++;
+    if ((a === '-p' || a === '--kong-prefix') && v !== undefined) ((prefix = v), i++);
+    else if (a === '--sock-name' && v !== undefined) ((sockName = v), i++);
     else if ((a === '-d' || a === '--plugins-directory') && v !== undefined) i++;
   }
   return path.join(prefix, sockName);
@@ -77,7 +77,10 @@ function answer(method: unknown, params: unknown): [string | null, unknown] {
   }
   if (method === 'plugin.StartInstance') {
     const p = firstParam(params);
-    return [null, { Id: nextInstanceId++, Name: p['Name'], Config: p['Config'], StartTime: Math.floor(Date.now() / 1000) }];
+    return [
+      null,
+      { Id: nextInstanceId++, Name: p['Name'], Config: p['Config'], StartTime: Math.floor(Date.now() / 1000) },
+    ];
   }
   return [`ceiling server: ${String(method)} not supported`, null];
 }

@@ -134,9 +134,7 @@ function parseSettings(argv: string[]): Settings {
     return n;
   };
   const connsRaw = pick('conns', 'BENCH_CONNS');
-  const conns = connsRaw
-    ? connsRaw.split(',').map((s) => Math.max(1, Math.floor(Number(s))))
-    : [1, 16, 64, 256];
+  const conns = connsRaw ? connsRaw.split(',').map((s) => Math.max(1, Math.floor(Number(s)))) : [1, 16, 64, 256];
   if (conns.some((c) => !Number.isFinite(c))) throw new Error(`bad --conns: ${connsRaw}`);
   const eventTtl = num('event-ttl', 'BENCH_EVENT_TTL', 30, 2);
   const ttlWaitRaw = pick('ttl-wait', 'BENCH_TTL_WAIT');
@@ -235,7 +233,9 @@ function fmtLoad(cores: number): string {
 /** other processes (or the hypervisor) took CPU during a measurement */
 function noisy(problems: string[], what: string, cores: number): void {
   if (cores > 0.15) {
-    problems.push(`${what}: other processes kept ${cores.toFixed(2)} cores busy during the run (median); its figures are disturbed`);
+    problems.push(
+      `${what}: other processes kept ${cores.toFixed(2)} cores busy during the run (median); its figures are disturbed`,
+    );
   }
 }
 
@@ -335,7 +335,11 @@ function tail(file: string, lines = 15): string {
   try {
     // strip terminal colour codes kong-js-pdk's logger writes
     const text = fs.readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-    return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '';
   }
@@ -446,7 +450,16 @@ class PluginServer {
     } catch {
       // not there
     }
-    const args = [this.bin, '-d', path.join(BENCH, 'plugins'), '-p', this.prefix, '--sock-name', path.basename(this.sock), ...extraArgs];
+    const args = [
+      this.bin,
+      '-d',
+      path.join(BENCH, 'plugins'),
+      '-p',
+      this.prefix,
+      '--sock-name',
+      path.basename(this.sock),
+      ...extraArgs,
+    ];
     // node is started directly (no shell, no env wrapper); with --pin, taskset
     // execs node in place, so the pid is still the node process
     const [cmd, argv] = this.pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args];
@@ -481,10 +494,15 @@ class PluginServer {
     const key = `${plugin} ${JSON.stringify(config)}`;
     const have = this.instances.get(key);
     if (have !== undefined) return have;
-    const r = await execLoadgen(['start', '--socket', this.sock, '--plugin', plugin, '--config', JSON.stringify(config)], null);
+    const r = await execLoadgen(
+      ['start', '--socket', this.sock, '--plugin', plugin, '--config', JSON.stringify(config)],
+      null,
+    );
     const j = lastJson<{ ok: boolean; id?: number; server_pid?: number; fatal?: string }>(r.stdout);
     if (!j || !j.ok || j.id === undefined) {
-      throw new Error(`${this.label}: StartInstance ${plugin} failed: ${j?.fatal ?? r.stderr.trim()}\n${tail(this.logFile)}`);
+      throw new Error(
+        `${this.label}: StartInstance ${plugin} failed: ${j?.fatal ?? r.stderr.trim()}\n${tail(this.logFile)}`,
+      );
     }
     if (j.server_pid) this.checkServerPid(j.server_pid);
     this.instances.set(key, j.id);
@@ -500,7 +518,9 @@ class PluginServer {
   checkServerPid(pid: number): void {
     if (pid === this.measurePid) return;
     if (descendants(this.pid).includes(pid)) {
-      this.notes.push(`serverPid notification names ${pid}, a child of the started process ${this.pid}; measuring ${pid}`);
+      this.notes.push(
+        `serverPid notification names ${pid}, a child of the started process ${this.pid}; measuring ${pid}`,
+      );
       this.measurePid = pid;
     } else if (!this.notes.some((n) => n.startsWith('serverPid'))) {
       this.notes.push(`serverPid notification says ${pid}, but the started process is ${this.pid}`);
@@ -575,7 +595,8 @@ async function measure(server: PluginServer, inst: Inst, lgArgs: string[], cpu: 
     const r = await measureOnce(server, ['--instance', String(iid), ...lgArgs], cpu);
     if (attempt === 0 && isRun(r) && r.lg.first_error !== null && /no plugin instance/i.test(r.lg.first_error)) {
       log(`  ${server.label} forgot instance ${iid} (${r.lg.first_error}); starting it again and repeating`);
-      const note = 'forgot an idle plugin instance between runs; the driver restarted it, as Kong would, and repeated the run';
+      const note =
+        'forgot an idle plugin instance between runs; the driver restarted it, as Kong would, and repeated the run';
       if (!server.notes.includes(note)) server.notes.push(note);
       server.forget(inst.plugin, inst.config);
       continue;
@@ -721,12 +742,24 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
         const r = await measureClean(
           s,
           { plugin: 'bench-echo', config: {} },
-          ['--conns', String(conns), '--scenario', 'echo',
-            '--duration', String(cfg.duration), '--warmup', String(cfg.warmup), '--timeout', String(cfg.duration + cfg.warmup + 120)],
+          [
+            '--conns',
+            String(conns),
+            '--scenario',
+            'echo',
+            '--duration',
+            String(cfg.duration),
+            '--warmup',
+            String(cfg.warmup),
+            '--timeout',
+            String(cfg.duration + cfg.warmup + 120),
+          ],
           cfg,
         );
         if (isRun(r)) {
-          log(`  ${fmtInt(r.lg.events_per_s)} events/s, p50 ${fmtUs(r.lg.p50_us)}, p99 ${fmtUs(r.lg.p99_us)}, loadgen CPU ${fmtPct(r.lg.cpu_share)}`);
+          log(
+            `  ${fmtInt(r.lg.events_per_s)} events/s, p50 ${fmtUs(r.lg.p50_us)}, p99 ${fmtUs(r.lg.p99_us)}, loadgen CPU ${fmtPct(r.lg.cpu_share)}`,
+          );
         } else {
           log(`  FAILED: ${r.failed.split('\n')[0]}`);
         }
@@ -743,16 +776,27 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
       const p99ratio = s.who === 'ours' && theirs ? fmtRatio(x.p99, theirs.p99) : '';
       const ceilRatio = s.who === 'ours' && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
       rows.push([
-        String(conns), s.label,
-        fmtInt(x.eventsPerS), fmtInt(x.rpcsPerS), fmtUs(x.p50), fmtUs(x.p99), fmtMiB(x.rssKb),
-        fmtPct(x.serverCpu), fmtPct(x.lgCpu), fmtLoad(x.otherLoad), ratio, p99ratio, ceilRatio,
+        String(conns),
+        s.label,
+        fmtInt(x.eventsPerS),
+        fmtInt(x.rpcsPerS),
+        fmtUs(x.p50),
+        fmtUs(x.p99),
+        fmtMiB(x.rssKb),
+        fmtPct(x.serverCpu),
+        fmtPct(x.lgCpu),
+        fmtLoad(x.otherLoad),
+        ratio,
+        p99ratio,
+        ceilRatio,
         x.perRound.map(fmtInt).join(' / '),
       ]);
       if (conns > 1) hops.push(`${conns} conns ${s.who}: ${fmtPct(x.hop)}`);
       for (const f of x.failures) problems.push(`echo conns=${conns} ${s.label}: ${f}`);
       noisy(problems, `echo conns=${conns} ${s.label}`, x.otherLoad);
       if (x.errors) problems.push(`echo conns=${conns} ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
-      if (x.perRound.length && Math.abs(x.calls - 4) > 1e-9) problems.push(`echo conns=${conns} ${s.label}: ${x.calls} PDK calls per event, expected 4`);
+      if (x.perRound.length && Math.abs(x.calls - 4) > 1e-9)
+        problems.push(`echo conns=${conns} ${s.label}: ${x.calls} PDK calls per event, expected 4`);
     }
   }
   return [
@@ -767,7 +811,22 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
         : ''),
     ``,
     table(
-      ['conns', 'server', 'events/s', 'RPCs/s', 'p50', 'p99', 'server RSS', 'server CPU', 'loadgen CPU', 'other load', 'ours/theirs events/s', 'ours/theirs p99', 'ours/ceiling events/s', 'events/s per round'],
+      [
+        'conns',
+        'server',
+        'events/s',
+        'RPCs/s',
+        'p50',
+        'p99',
+        'server RSS',
+        'server CPU',
+        'loadgen CPU',
+        'other load',
+        'ours/theirs events/s',
+        'ours/theirs p99',
+        'ours/ceiling events/s',
+        'events/s per round',
+      ],
       rows,
     ),
     ``,
@@ -789,8 +848,18 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
         const r = await measureClean(
           s,
           { plugin: 'bench-rawbody', config: { size } },
-          ['--conns', '1', '--scenario', 'rawbody', '--body-bytes', String(size),
-            '--events', String(cfg.rawbodyEvents), '--timeout', '600'],
+          [
+            '--conns',
+            '1',
+            '--scenario',
+            'rawbody',
+            '--body-bytes',
+            String(size),
+            '--events',
+            String(cfg.rawbodyEvents),
+            '--timeout',
+            '600',
+          ],
           cfg,
         );
         if (isRun(r)) log(`  ${(r.lg.mean_us / 1000).toFixed(1)} ms/event`);
@@ -805,17 +874,25 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
       const x = sums.get(s.who) as Summary;
       const msPerEvent = x.mean / 1000;
       rows.push([
-        `${size / MiB} MiB`, s.label,
+        `${size / MiB} MiB`,
+        s.label,
         Number.isFinite(msPerEvent) ? msPerEvent.toFixed(1) : '–',
-        fmtUs(x.p50), fmtUs(x.p99),
+        fmtUs(x.p50),
+        fmtUs(x.p99),
         Number.isFinite(msPerEvent) ? `${(size / MiB / (msPerEvent / 1000)).toFixed(0)} MiB/s` : '–',
-        fmtMiB(x.rssKb), fmtPct(x.serverCpu), fmtLoad(x.otherLoad),
+        fmtMiB(x.rssKb),
+        fmtPct(x.serverCpu),
+        fmtLoad(x.otherLoad),
         s.who === 'ours' && theirs ? fmtRatio(x.mean, theirs.mean) : '',
       ]);
       for (const f of x.failures) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${f}`);
       noisy(problems, `rawbody ${size / MiB} MiB ${s.label}`, x.otherLoad);
-      if (x.exits) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.exits} events ended with kong.response.exit (the plugin saw a body of the wrong length)`);
-      if (x.errors) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
+      if (x.exits)
+        problems.push(
+          `rawbody ${size / MiB} MiB ${s.label}: ${x.exits} events ended with kong.response.exit (the plugin saw a body of the wrong length)`,
+        );
+      if (x.errors)
+        problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
     }
   }
   return [
@@ -824,7 +901,21 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
     `Plugin \`bench-rawbody\`: \`get_raw_body()\` answered with a bin of the given size, the plugin checks the ` +
       `length, then one \`set_header\`. 1 connection, ${cfg.rawbodyEvents} events per run, ${cfg.rounds} round(s), medians.`,
     ``,
-    table(['body', 'server', 'ms/event (mean)', 'p50', 'p99 (≈ max)', 'body throughput', 'server RSS', 'server CPU', 'other load', 'ours/theirs time'], rows),
+    table(
+      [
+        'body',
+        'server',
+        'ms/event (mean)',
+        'p50',
+        'p99 (≈ max)',
+        'body throughput',
+        'server RSS',
+        'server CPU',
+        'other load',
+        'ours/theirs time',
+      ],
+      rows,
+    ),
   ].join('\n');
 }
 
@@ -839,7 +930,9 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
       await s.start(extra);
     } catch (e) {
       if (extra.length) {
-        s.notes.push(`did not start with --event-ttl ${cfg.eventTtl} (${(e as Error).message.split('\n')[0]}); soak ran with its default TTL`);
+        s.notes.push(
+          `did not start with --event-ttl ${cfg.eventTtl} (${(e as Error).message.split('\n')[0]}); soak ran with its default TTL`,
+        );
         try {
           await s.start();
         } catch (e2) {
@@ -855,7 +948,12 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
     const echo: Inst = { plugin: 'bench-echo', config: {} };
     const conns = String(cfg.soakConns);
     log(`soak ${s.label}: warm-up ${cfg.soakWarmupEvents} events`);
-    const warm = await measure(s, echo, ['--conns', conns, '--scenario', 'echo', '--events', String(cfg.soakWarmupEvents)], lgCpu(cfg));
+    const warm = await measure(
+      s,
+      echo,
+      ['--conns', conns, '--scenario', 'echo', '--events', String(cfg.soakWarmupEvents)],
+      lgCpu(cfg),
+    );
     if (!isRun(warm)) {
       problems.push(`soak ${s.label} warm-up: ${warm.failed}`);
       continue;
@@ -867,8 +965,18 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
     const soak = await measure(
       s,
       echo,
-      ['--conns', conns, '--scenario', 'abandon', '--abandon-pct', String(cfg.soakAbandonPct),
-        '--events', String(cfg.soakEvents), '--timeout', '3600'],
+      [
+        '--conns',
+        conns,
+        '--scenario',
+        'abandon',
+        '--abandon-pct',
+        String(cfg.soakAbandonPct),
+        '--events',
+        String(cfg.soakEvents),
+        '--timeout',
+        '3600',
+      ],
       lgCpu(cfg),
     );
     if (!isRun(soak)) {
@@ -886,8 +994,16 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
     const afterTickle = isRun(tickle) ? s.rss() : NaN;
     if (soak.lg.errors) problems.push(`soak ${s.label}: ${soak.lg.errors} RPC errors (first: ${soak.lg.first_error})`);
     rows.push([
-      fmtInt(soak.lg.events + soak.lg.abandoned), s.label, fmtMiB(before), fmtMiB(after), fmtMiB(afterTtl), fmtMiB(afterTickle),
-      fmtInt(soak.lg.abandoned), fmtInt(soak.lg.events_per_s), fmtUs(soak.lg.p99_us), fmtLoad(soak.otherLoad + soak.steal),
+      fmtInt(soak.lg.events + soak.lg.abandoned),
+      s.label,
+      fmtMiB(before),
+      fmtMiB(after),
+      fmtMiB(afterTtl),
+      fmtMiB(afterTickle),
+      fmtInt(soak.lg.abandoned),
+      fmtInt(soak.lg.events_per_s),
+      fmtUs(soak.lg.p99_us),
+      fmtLoad(soak.otherLoad + soak.steal),
     ]);
     noisy(problems, `soak ${s.label}`, soak.otherLoad + soak.steal);
     log(`soak ${s.label}: after TTL wait ${fmtMiB(afterTtl)}, after 2k more events ${fmtMiB(afterTickle)}`);
@@ -901,7 +1017,21 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
       `\`--event-ttl ${cfg.eventTtl}\`; kong-js-pdk has no event TTL. "after TTL" is read after ${cfg.ttlWait} s idle, ` +
       `the last column after 2,000 more events (so timers and GC have run).`,
     ``,
-    table(['events', 'server', 'RSS before', 'RSS after soak', 'RSS after TTL', 'after TTL + 2k events', 'abandoned', 'events/s (completed)', 'p99', 'other load'], rows),
+    table(
+      [
+        'events',
+        'server',
+        'RSS before',
+        'RSS after soak',
+        'RSS after TTL',
+        'after TTL + 2k events',
+        'abandoned',
+        'events/s (completed)',
+        'p99',
+        'other load',
+      ],
+      rows,
+    ),
   ].join('\n');
 }
 
@@ -932,11 +1062,15 @@ async function main(): Promise<void> {
     if (fs.existsSync(cfg.ceilingBin)) {
       servers.push(new PluginServer('ceiling', 'ceiling: bare Node, canned replies', cfg.ceilingBin, prefix, cfg.pin));
     } else {
-      notes.push(`ceiling server ${path.relative(ROOT, cfg.ceilingBin)} not found (compile bench/ceiling-server.ts): no ceiling row`);
+      notes.push(
+        `ceiling server ${path.relative(ROOT, cfg.ceilingBin)} not found (compile bench/ceiling-server.ts): no ceiling row`,
+      );
     }
   }
   try {
-    const theirsPkg = JSON.parse(fs.readFileSync(path.join(path.dirname(cfg.theirsBin), '..', 'package.json'), 'utf8')) as { version?: string };
+    const theirsPkg = JSON.parse(
+      fs.readFileSync(path.join(path.dirname(cfg.theirsBin), '..', 'package.json'), 'utf8'),
+    ) as { version?: string };
     const t = servers.find((s) => s.who === 'theirs');
     if (t && theirsPkg.version) t.label = `kong-js-pdk ${theirsPkg.version}`;
   } catch {

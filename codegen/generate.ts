@@ -25,7 +25,8 @@ export function generate(idl: IdlModel): GeneratedFiles {
   for (const m of idl.methods) {
     if (!dispatched.has(m.wireName)) throw new Error(`generated rpc.ts has no dispatch entry for ${m.wireName}`);
   }
-  if (dispatched.size !== idl.methods.length) throw new Error('generated rpc.ts dispatches methods the IDL does not declare');
+  if (dispatched.size !== idl.methods.length)
+    throw new Error('generated rpc.ts dispatches methods the IDL does not declare');
   files.set('rpc.ts', rpc.text);
 
   const pdk = formatTypeScript('pdk.ts', emitPdkClient(idl));

@@ -20,7 +20,10 @@ export interface Logger {
 }
 
 /** A logger writing `[level] message` lines to a stream (stderr by default). */
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const max = LOG_LEVELS.indexOf(level);
   const at = (l: LogLevel) => (LOG_LEVELS.indexOf(l) <= max ? (msg: string) => write(`[${l}] ${msg}\n`) : () => {});
   return {

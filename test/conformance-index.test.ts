@@ -15,8 +15,9 @@ function sources(dir: string): string[] {
 
 test('each of the 46 conformance cases is covered by a test named after it or listed as a known gap', () => {
   const testDir = path.join(repoRoot, 'test');
-  const names = sources(testDir)
-    .flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/(?:test|describe)\(\s*['`"](case [^'`"]*)/g)].map((m) => m[1]!));
+  const names = sources(testDir).flatMap((f) =>
+    [...fs.readFileSync(f, 'utf8').matchAll(/(?:test|describe)\(\s*['`"](case [^'`"]*)/g)].map((m) => m[1]!),
+  );
   const covered = new Set<number>();
   for (const n of names) {
     const head = /^case ([\d +]+)/.exec(n)?.[1] ?? '';

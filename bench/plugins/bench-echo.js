@@ -1,4 +1,4 @@
-'use strict'
+'use strict';
 
 // Benchmark plugin "bench-echo" (kong-js-pdk module format).
 // One access event = 4 PDK calls: get_header, then three set_header.
@@ -6,14 +6,14 @@
 // setters with no Data; the abandon scenario uses this plugin too.
 class Plugin {
   constructor(config) {
-    this.config = config
+    this.config = config;
   }
 
   async access(kong) {
-    const host = await kong.request.getHeader('host')
-    await kong.response.setHeader('x-bench-host', host)
-    await kong.response.setHeader('x-bench-a', 'a')
-    await kong.response.setHeader('x-bench-b', 'b')
+    const host = await kong.request.getHeader('host');
+    await kong.response.setHeader('x-bench-host', host);
+    await kong.response.setHeader('x-bench-a', 'a');
+    await kong.response.setHeader('x-bench-b', 'b');
   }
 }
 
@@ -22,4 +22,4 @@ module.exports = {
   Version: '0.1.0',
   Priority: 0,
   Schema: [],
-}
+};

@@ -1,4 +1,4 @@
-'use strict'
+'use strict';
 
 // Benchmark plugin "bench-rawbody" (kong-js-pdk module format).
 // Config: {"size": <expected body length in bytes>}.
@@ -8,18 +8,18 @@
 // load generator counts as an "exit", so a broken transfer shows up in results.
 class Plugin {
   constructor(config) {
-    this.config = config || {}
+    this.config = config || {};
   }
 
   async access(kong) {
-    const body = await kong.request.getRawBody()
-    const want = Number(this.config.size)
-    const got = body == null ? -1 : body.length
+    const body = await kong.request.getRawBody();
+    const want = Number(this.config.size);
+    const got = body == null ? -1 : body.length;
     if (got !== want) {
-      await kong.response.exit(500, `raw body length ${got}, expected ${want}`)
-      return
+      await kong.response.exit(500, `raw body length ${got}, expected ${want}`);
+      return;
     }
-    await kong.response.setHeader('x-bench-body-length', String(got))
+    await kong.response.setHeader('x-bench-body-length', String(got));
   }
 }
 
@@ -28,4 +28,4 @@ module.exports = {
   Version: '0.1.0',
   Priority: 0,
   Schema: [{ size: { type: 'integer' } }],
-}
+};

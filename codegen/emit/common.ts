@@ -17,7 +17,9 @@ export function header(sources: string[], comment: '//' | 'json' = '//'): string
 
 /** Renders lines as a JSDoc block at the given indentation; blank lines are kept. */
 export function docComment(lines: readonly string[], indent = ''): string {
-  const body = lines.flatMap((l) => l.split('\n')).map((l) => (l ? `${indent} * ${l.replace(/\*\//g, '*\\/')}` : `${indent} *`));
+  const body = lines
+    .flatMap((l) => l.split('\n'))
+    .map((l) => (l ? `${indent} * ${l.replace(/\*\//g, '*\\/')}` : `${indent} *`));
   return [`${indent}/**`, ...body, `${indent} */`].join('\n');
 }
 

@@ -18,7 +18,9 @@ export function formatTypeScript(fileName: string, text: string): { text: string
   const first = diagnostics[0];
   if (first) {
     const { line, character } = file.compilerNode.getLineAndCharacterOfPosition(first.start ?? 0);
-    throw new Error(`emitted ${fileName} does not parse at ${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')}`);
+    throw new Error(
+      `emitted ${fileName} does not parse at ${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')}`,
+    );
   }
   file.formatText({
     indentSize: 2,
@@ -48,7 +50,8 @@ export function calledMethodNames(file: SourceFile): Set<string> {
 export function mapLiteralKeys(file: SourceFile, name: string): string[] {
   const init = file.getVariableDeclarationOrThrow(name).getInitializerIfKindOrThrow(SyntaxKind.NewExpression);
   const array = init.getArguments()[0];
-  if (!array || !Node.isArrayLiteralExpression(array)) throw new Error(`${name} is not initialised from an array literal`);
+  if (!array || !Node.isArrayLiteralExpression(array))
+    throw new Error(`${name} is not initialised from an array literal`);
   return array.getElements().map((e) => {
     const key = Node.isArrayLiteralExpression(e) ? e.getElements()[0] : undefined;
     if (!key || !Node.isStringLiteral(key)) throw new Error(`${name} has an entry without a string key`);

@@ -17,7 +17,11 @@ const FLAG = { NEVER_RETURNS: 1, RAW_BYTES: 2, MULTIMAP: 4 } as const;
 
 /** The flags of a function's calls. */
 export function callFlags(f: PdkFunctionModel): number {
-  return (f.neverReturns ? FLAG.NEVER_RETURNS : 0) | (f.resultFix === 'raw_bytes' ? FLAG.RAW_BYTES : 0) | (f.resultFix === 'multimap' ? FLAG.MULTIMAP : 0);
+  return (
+    (f.neverReturns ? FLAG.NEVER_RETURNS : 0) |
+    (f.resultFix === 'raw_bytes' ? FLAG.RAW_BYTES : 0) |
+    (f.resultFix === 'multimap' ? FLAG.MULTIMAP : 0)
+  );
 }
 
 /** `Kong 2.8.0 or earlier → current`, `Kong 3.8.0 → current`, `Kong 3.9.0 → 3.9.3`. */
@@ -45,13 +49,29 @@ const CHANGE_LABELS: Record<string, string> = {
 };
 
 function changeValueText(field: string, value: unknown): string {
-  if (value === undefined || value === null) return field.endsWith('.callable') ? 'yes' : /^(nil_err|never_returns|returns_nothing|msgpack\.log_phase_saved)$|\.optional$/.test(field) ? 'no' : field.endsWith('.documented') ? 'yes' : 'none';
+  if (value === undefined || value === null)
+    return field.endsWith('.callable')
+      ? 'yes'
+      : /^(nil_err|never_returns|returns_nothing|msgpack\.log_phase_saved)$|\.optional$/.test(field)
+        ? 'no'
+        : field.endsWith('.documented')
+          ? 'yes'
+          : 'none';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) {
     if (value.length === 0) return 'none';
-    return value.map((v) => (typeof v === 'object' && v ? `${(v as { type: string }).type}${(v as { error?: boolean }).error ? ' (err)' : ''}` : String(v))).join(', ');
+    return value
+      .map((v) =>
+        typeof v === 'object' && v
+          ? `${(v as { type: string }).type}${(v as { error?: boolean }).error ? ' (err)' : ''}`
+          : String(v),
+      )
+      .join(', ');
   }
-  if (typeof value === 'object') return Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`).join('; ');
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${String(v)}`)
+      .join('; ');
   return String(value);
 }
 
@@ -76,7 +96,9 @@ export function historyLines(idl: IdlModel, f: PdkFunctionModel): string[] {
     out.push(`${label} ${when}: ${changeValueText(c.field, c.value)}.`);
   }
   for (const p of f.removedParams) {
-    out.push(`Parameter \`${p.lua}\` (${p.typeText}) ${p.since ? `Kong ${p.since} → ${p.until}` : `up to Kong ${p.until}`}; no longer taken.`);
+    out.push(
+      `Parameter \`${p.lua}\` (${p.typeText}) ${p.since ? `Kong ${p.since} → ${p.until}` : `up to Kong ${p.until}`}; no longer taken.`,
+    );
   }
   return out;
 }
@@ -94,7 +116,11 @@ function clientParams(f: PdkFunctionModel): PdkFunctionModel['params'] {
 
 function paramList(f: PdkFunctionModel): string {
   return clientParams(f)
-    .map((p) => (p.vararg ? `...${p.ts}: ${p.type.kind === 'builtin' && p.type.name === 'any' ? 'unknown' : toTs(p.type, 'param')}[]` : `${p.ts}${p.optional ? '?' : ''}: ${toTs(p.type, 'param')}`))
+    .map((p) =>
+      p.vararg
+        ? `...${p.ts}: ${p.type.kind === 'builtin' && p.type.name === 'any' ? 'unknown' : toTs(p.type, 'param')}[]`
+        : `${p.ts}${p.optional ? '?' : ''}: ${toTs(p.type, 'param')}`,
+    )
     .join(', ');
 }
 
@@ -114,26 +140,40 @@ function argsExpr(f: PdkFunctionModel): string {
 function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf?: string): string {
   const lines: string[] = [];
   if (aliasOf) {
-    lines.push(`kong-js-pdk's spelling of \`${aliasOf}\` (its name rule cannot produce \`${f.camel}\`); kept so its plugins run unchanged.`, '', '@deprecated Use `' + f.camel + '`.');
+    lines.push(
+      `kong-js-pdk's spelling of \`${aliasOf}\` (its name rule cannot produce \`${f.camel}\`); kept so its plugins run unchanged.`,
+      '',
+      '@deprecated Use `' + f.camel + '`.',
+    );
     return docComment(lines, indent);
   }
-  lines.push(`\`${f.name}\`${f.source ? ` — ${f.source}` : ''}${f.kind === 'rpc_only' ? ' (exists only in the plugin-server API)' : ''}`);
+  lines.push(
+    `\`${f.name}\`${f.source ? ` — ${f.source}` : ''}${f.kind === 'rpc_only' ? ' (exists only in the plugin-server API)' : ''}`,
+  );
   lines.push('');
   lines.push(f.externalPhases ? `Phases: ${f.externalPhases.join(', ')}.` : 'Phases: not documented by Kong.');
   for (const [phase, cond] of Object.entries(f.phaseConditions)) lines.push(`In ${phase}: ${cond}.`);
   lines.push(`${versionRange(idl, f.since, f.until)}.${f.subsystem ? ` ${f.subsystem} subsystem only.` : ''}`);
   lines.push(...historyLines(idl, f));
   const notes: string[] = [];
-  if (f.neverReturns) notes.push('Ends the request: Kong never answers this call, the event ends with it, and later PDK calls of the handler resolve without being sent.');
+  if (f.neverReturns)
+    notes.push(
+      'Ends the request: Kong never answers this call, the event ends with it, and later PDK calls of the handler resolve without being sent.',
+    );
   if (f.step !== 'plugin.Step') notes.push(`Kong answers with \`${f.step}\`.`);
-  if (f.resultFix === 'raw_bytes') notes.push('Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).');
-  if (f.resultFix === 'multimap') notes.push('Every value is a list (Kong\'s multimap fix); an empty result is `{}`.');
+  if (f.resultFix === 'raw_bytes')
+    notes.push('Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).');
+  if (f.resultFix === 'multimap') notes.push("Every value is a list (Kong's multimap fix); an empty result is `{}`.");
   if (f.logPhaseSaved) notes.push('In the log phase Kong answers from request data saved when the request finished.');
   for (const e of f.effects) notes.push(e.charAt(0).toUpperCase() + e.slice(1) + '.');
   for (const l of f.limitations) notes.push(`Limitation: ${l}.`);
-  if (f.nilErr) notes.push('Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong\'s message.');
+  if (f.nilErr)
+    notes.push(
+      "Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.",
+    );
   const dropped = f.returns.length - 1;
-  if (dropped > 0 && !f.nilErr) notes.push(`Only the first of Kong's ${f.returns.length} return values crosses the RPC.`);
+  if (dropped > 0 && !f.nilErr)
+    notes.push(`Only the first of Kong's ${f.returns.length} return values crosses the RPC.`);
   for (const o of f.overrides) if (o.kind === 'repair') notes.push(`Repaired from Kong's docs: ${o.why}`);
   for (const d of f.defects) notes.push(`Kong doc defect: ${d}.`);
   if (notes.length) {
@@ -146,7 +186,8 @@ function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf
     const extra = [p.typeText];
     if (!p.documented) extra.push('not documented by Kong; read from the code');
     if (p.since) extra.push(`Kong ${p.since} or later`);
-    if (p.nilFiller !== undefined) extra.push(`sent as ${JSON.stringify(p.nilFiller)} when omitted before a later argument`);
+    if (p.nilFiller !== undefined)
+      extra.push(`sent as ${JSON.stringify(p.nilFiller)} when omitted before a later argument`);
     if (!p.sendable) {
       lines.push(`Kong's optional parameter \`${p.lua}\` (${p.typeText}) cannot cross MsgPack and is left out.`);
       continue;
@@ -169,7 +210,12 @@ function buildModules(functions: readonly PdkFunctionModel[]): Map<string, Modul
   const ensure = (p: string): ModuleNode => {
     let m = modules.get(p);
     if (!m) {
-      m = { path: p, typeName: p === 'kong' ? 'Kong' : `Pdk${modulePathToTypeName(p.slice('kong.'.length))}`, methods: [], children: [] };
+      m = {
+        path: p,
+        typeName: p === 'kong' ? 'Kong' : `Pdk${modulePathToTypeName(p.slice('kong.'.length))}`,
+        methods: [],
+        children: [],
+      };
       modules.set(p, m);
       if (p !== 'kong') {
         const parent = ensure(p.slice(0, p.lastIndexOf('.')));
@@ -214,13 +260,26 @@ export function emitPdkClient(idl: IdlModel): string {
       .sort((a, b) => a.fn.localeCompare(b.fn))
       .flatMap((f) => {
         // `new(...)` in an interface would declare a construct signature: quote such names.
-        const base = { name: /^(new|constructor)$/.test(f.camel) ? lit(f.camel) : f.camel, params: paramList(f), result: resultTs(f), doc: functionDoc(idl, f, '  ') };
-        return f.kongJsPdkAlias ? [base, { ...base, name: f.kongJsPdkAlias, doc: functionDoc(idl, f, '  ', f.camel) }] : [base];
+        const base = {
+          name: /^(new|constructor)$/.test(f.camel) ? lit(f.camel) : f.camel,
+          params: paramList(f),
+          result: resultTs(f),
+          doc: functionDoc(idl, f, '  '),
+        };
+        return f.kongJsPdkAlias
+          ? [base, { ...base, name: f.kongJsPdkAlias, doc: functionDoc(idl, f, '  ', f.camel) }]
+          : [base];
       });
     return {
       name: m.typeName,
-      doc: docComment([m.path === 'kong' ? 'The `kong` object a phase handler receives: every PDK function an external plugin can call.' : `\`${m.path}\`${m.callable ? ' (also callable)' : ''}.`]),
-      callable: m.callable ? { doc: functionDoc(idl, m.callable, '  '), params: paramList(m.callable), result: resultTs(m.callable) } : undefined,
+      doc: docComment([
+        m.path === 'kong'
+          ? 'The `kong` object a phase handler receives: every PDK function an external plugin can call.'
+          : `\`${m.path}\`${m.callable ? ' (also callable)' : ''}.`,
+      ]),
+      callable: m.callable
+        ? { doc: functionDoc(idl, m.callable, '  '), params: paramList(m.callable), result: resultTs(m.callable) }
+        : undefined,
       children: m.children.map((c) => ({ path: c, prop: lastSegment(c), type: modules.get(c)!.typeName })),
       methods,
     };
@@ -233,7 +292,14 @@ export function emitPdkClient(idl: IdlModel): string {
     [...m.methods]
       .sort((a, b) => a.fn.localeCompare(b.fn))
       .flatMap((f) => {
-        const base = { name: f.camel, params: paramList(f), result: resultTs(f), wire: lit(f.name), args: argsExpr(f), flags: callFlags(f) };
+        const base = {
+          name: f.camel,
+          params: paramList(f),
+          result: resultTs(f),
+          wire: lit(f.name),
+          args: argsExpr(f),
+          flags: callFlags(f),
+        };
         return f.kongJsPdkAlias ? [base, { ...base, name: f.kongJsPdkAlias }] : [base];
       });
 
@@ -242,7 +308,11 @@ export function emitPdkClient(idl: IdlModel): string {
     .map((m) => ({
       name: m.typeName,
       path: lit(m.path),
-      children: m.children.map((c) => ({ prop: lastSegment(c), type: modules.get(c)!.typeName, create: createExpr(modules.get(c)!, 'this.t') })),
+      children: m.children.map((c) => ({
+        prop: lastSegment(c),
+        type: modules.get(c)!.typeName,
+        create: createExpr(modules.get(c)!, 'this.t'),
+      })),
       methods: implMethods(m),
     }));
 
@@ -250,13 +320,25 @@ export function emitPdkClient(idl: IdlModel): string {
     .filter((m) => m.callable)
     .map((m) => ({
       name: m.typeName,
-      callable: { params: paramList(m.callable!), result: resultTs(m.callable!), wire: lit(m.callable!.name), args: argsExpr(m.callable!), flags: callFlags(m.callable!) },
+      callable: {
+        params: paramList(m.callable!),
+        result: resultTs(m.callable!),
+        wire: lit(m.callable!.name),
+        args: argsExpr(m.callable!),
+        flags: callFlags(m.callable!),
+      },
       methods: implMethods(m),
-      children: m.children.map((c) => ({ prop: lastSegment(c), propLit: lit(lastSegment(c)), type: modules.get(c)!.typeName, create: createExpr(modules.get(c)!, 't') })),
+      children: m.children.map((c) => ({
+        prop: lastSegment(c),
+        propLit: lit(lastSegment(c)),
+        type: modules.get(c)!.typeName,
+        create: createExpr(modules.get(c)!, 't'),
+      })),
     }));
 
   const sortedUsable = [...usable].sort((a, b) => a.name.localeCompare(b.name));
-  const camelName = (f: PdkFunctionModel, camel: string): string => (modules.has(f.name) ? f.name : `${f.module}.${camel}`);
+  const camelName = (f: PdkFunctionModel, camel: string): string =>
+    modules.has(f.name) ? f.name : `${f.module}.${camel}`;
   const infos = sortedUsable.map((f) => ({
     name: lit(f.name),
     camel: lit(camelName(f, f.camel)),

@@ -46,7 +46,12 @@ export function emitPdkReference(idl: IdlModel): string {
       path,
       functions: fns.map((f) => ({
         name: f.name,
-        client: f.usable ? `\`${f.camel}(${f.params.filter((p) => p.sendable).map((p) => (p.vararg ? '...args' : `${p.ts}${p.optional ? '?' : ''}`)).join(', ')})\`` : '—',
+        client: f.usable
+          ? `\`${f.camel}(${f.params
+              .filter((p) => p.sendable)
+              .map((p) => (p.vararg ? '...args' : `${p.ts}${p.optional ? '?' : ''}`))
+              .join(', ')})\``
+          : '—',
         result: cell(`\`${f.neverReturns ? 'void' : toTs(f.result)}\``),
         phases: f.externalPhases ? f.externalPhases.join(', ') || '—' : 'any (undocumented)',
         range: versionRange(idl, f.since, f.until).replace(/^Kong /, ''),

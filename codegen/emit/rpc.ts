@@ -26,7 +26,8 @@ export function emitRpc(idl: IdlModel): string {
     ...rpcTypes.flatMap((t) => (t.alias ? [t.alias] : (t.fields ?? []).map((f) => f.type))),
     ...idl.methods.flatMap((m) => [m.param.type, m.result]),
   ];
-  for (const e of exprs) for (const r of referencedNames(e)) if (byName.get(r)?.origin === 'entities') entityRefs.add(r);
+  for (const e of exprs)
+    for (const r of referencedNames(e)) if (byName.get(r)?.origin === 'entities') entityRefs.add(r);
 
   const handlerUsers = new Map<string, string[]>();
   for (const m of idl.methods) handlerUsers.set(m.handler, [...(handlerUsers.get(m.handler) ?? []), m.wireName]);
@@ -47,7 +48,9 @@ export function emitRpc(idl: IdlModel): string {
 
   const methods = idl.methods.map((m) => {
     const shares = (handlerUsers.get(m.handler) ?? []).length > 1;
-    const check = m.param.optional ? `a === undefined || a === null || ${guardExpr(m.param.type, 'a', byName)}` : guardExpr(m.param.type, 'a', byName);
+    const check = m.param.optional
+      ? `a === undefined || a === null || ${guardExpr(m.param.type, 'a', byName)}`
+      : guardExpr(m.param.type, 'a', byName);
     const arity = m.param.optional
       ? `if (p.length > 1) throw new RpcCallError(RpcErrors.BadParams(${lit(m.wireName)}, \`expected at most 1 param, got \${p.length}\`));`
       : `if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams(${lit(m.wireName)}, \`expected 1 param, got \${p.length}\`));`;
@@ -66,10 +69,12 @@ export function emitRpc(idl: IdlModel): string {
     .map((t) => ({
       name: t.name,
       checks:
-        t.fields!.map((f) => {
-          const g = guardExpr(f.type, `o.${f.name}`, byName);
-          return f.optional ? `(o.${f.name} == null || ${g})` : g;
-        }).join(' &&\n    ') || 'true',
+        t
+          .fields!.map((f) => {
+            const g = guardExpr(f.type, `o.${f.name}`, byName);
+            return f.optional ? `(o.${f.name} == null || ${g})` : g;
+          })
+          .join(' &&\n    ') || 'true',
     }));
 
   return render('rpc', {
@@ -79,7 +84,10 @@ export function emitRpc(idl: IdlModel): string {
     types: emitTypeDeclarations(rpcTypes),
     errors: idl.errors.map((e) => ({
       name: e.name,
-      doc: docComment([e.doc, ...(e.contract ? ['', 'Part of the contract with Kong: do not change the text.'] : [])], '  '),
+      doc: docComment(
+        [e.doc, ...(e.contract ? ['', 'Part of the contract with Kong: do not change the text.'] : [])],
+        '  ',
+      ),
       params: e.placeholders.map((p) => `${p}: unknown`).join(', '),
       body: templateLiteral(e.text),
     })),

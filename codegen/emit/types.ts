@@ -26,4 +26,3 @@ export function emitTypeDeclarations(types: readonly NamedTypeModel[]): string {
     })),
   });
 }
-

@@ -46,7 +46,8 @@ function parseExtractArgs(argv: readonly string[]): ExtractArgs {
       const v = value();
       const eq = v.lastIndexOf('=');
       // `path=label`, where the label is a version or `main` (a path may itself contain `=`).
-      if (eq > 0 && /^(\d+\.\d+\.\d+|main)$/.test(v.slice(eq + 1))) args.trees.push({ path: v.slice(0, eq), label: v.slice(eq + 1) });
+      if (eq > 0 && /^(\d+\.\d+\.\d+|main)$/.test(v.slice(eq + 1)))
+        args.trees.push({ path: v.slice(0, eq), label: v.slice(eq + 1) });
       else args.trees.push({ path: v });
     } else if (a === '--out') args.out = value();
     else if (a === '--rules') args.rules = value();
@@ -63,7 +64,10 @@ function parseExtractArgs(argv: readonly string[]): ExtractArgs {
 /** The rules file to use: --rules, else extract-rules.yaml beside --out, else idl/extract-rules.yaml. */
 function rulesPath(args: ExtractArgs): string | undefined {
   if (args.rules) return args.rules;
-  const candidates = [args.out ? path.join(path.dirname(args.out), 'extract-rules.yaml') : undefined, path.join('idl', 'extract-rules.yaml')];
+  const candidates = [
+    args.out ? path.join(path.dirname(args.out), 'extract-rules.yaml') : undefined,
+    path.join('idl', 'extract-rules.yaml'),
+  ];
   return candidates.find((c) => c !== undefined && fs.existsSync(c));
 }
 
@@ -84,7 +88,9 @@ export async function runExtract(argv: string[]): Promise<number> {
     const book = new RuleBook(rulesFile ? loadRules(rulesFile) : NO_RULES);
     if (!rulesFile) process.stderr.write('extract: no extract-rules.yaml: every defect is unreviewed\n');
 
-    const trees: TreeExtraction[] = args.trees.map((t) => extractTree(t.path, { book, ...(t.label ? { label: t.label } : {}) }));
+    const trees: TreeExtraction[] = args.trees.map((t) =>
+      extractTree(t.path, { book, ...(t.label ? { label: t.label } : {}) }),
+    );
     const labels = trees.map((t) => t.label);
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
     if (dup) throw new UsageError(`two trees are labelled ${dup}: label one with --kong <path>=<label>`);
@@ -113,7 +119,10 @@ export async function runExtract(argv: string[]): Promise<number> {
 /** The JSON report and the stderr lines of an extraction. */
 export function buildReport(trees: readonly TreeExtraction[], merged: ReturnType<typeof mergeTrees>, book: RuleBook) {
   // One line per distinct defect, with the releases it was met in.
-  const defects = new Map<string, { kind: string; function: string; source: string; message: string; rule?: string; kong: string[] }>();
+  const defects = new Map<
+    string,
+    { kind: string; function: string; source: string; message: string; rule?: string; kong: string[] }
+  >();
   for (const t of trees) {
     for (const d of t.defects) {
       const key = `${d.kind}\u0000${d.function}\u0000${d.message}`;
@@ -125,23 +134,37 @@ export function buildReport(trees: readonly TreeExtraction[], merged: ReturnType
     }
   }
   const warnings = new Map<string, string[]>();
-  for (const t of trees) for (const w of [...t.warnings, ...t.undocumented.map((u) => `undocumented export ${u}`)]) warnings.set(w, [...(warnings.get(w) ?? []), t.label]);
+  for (const t of trees)
+    for (const w of [...t.warnings, ...t.undocumented.map((u) => `undocumented export ${u}`)])
+      warnings.set(w, [...(warnings.get(w) ?? []), t.label]);
   const stale = book.unused();
   const lines: string[] = [];
   let unreviewed = 0;
   for (const d of defects.values()) {
     if (!d.rule) unreviewed++;
-    lines.push(`defect: ${d.source}: ${d.function}: ${d.message} [${d.rule ? `rule ${d.rule}` : 'unreviewed'}] (${d.kong.join(', ')})`);
+    lines.push(
+      `defect: ${d.source}: ${d.function}: ${d.message} [${d.rule ? `rule ${d.rule}` : 'unreviewed'}] (${d.kong.join(', ')})`,
+    );
   }
   for (const [w, kong] of warnings) lines.push(`warning: ${w} (${kong.join(', ')})`);
   for (const id of stale) lines.push(`warning: rule ${id} matched nothing in ${trees.map((t) => t.label).join(', ')}`);
   const newest = merged.file.kong.tracked[merged.file.kong.tracked.length - 1];
-  for (const r of merged.removed) lines.push(`note: ${r.name} is not in ${newest} (present ${r.since} → ${r.until})${merged.file.functions.some((f) => f.name === r.name) ? ', kept with until' : ', left out (--keep-removed keeps it)'}`);
+  for (const r of merged.removed)
+    lines.push(
+      `note: ${r.name} is not in ${newest} (present ${r.since} → ${r.until})${merged.file.functions.some((f) => f.name === r.name) ? ', kept with until' : ', left out (--keep-removed keeps it)'}`,
+    );
   return {
     lines,
     unreviewed,
     json: {
-      kong: trees.map((t) => ({ label: t.label, version: t.version, ...(t.commit ? { commit: t.commit } : {}), functions: t.functions.length, rpc: t.rpc, modules: t.modules })),
+      kong: trees.map((t) => ({
+        label: t.label,
+        version: t.version,
+        ...(t.commit ? { commit: t.commit } : {}),
+        functions: t.functions.length,
+        rpc: t.rpc,
+        modules: t.modules,
+      })),
       defects: [...defects.values()],
       warnings: [...warnings].map(([text, kong]) => ({ text, kong })),
       stale_rules: stale,

@@ -75,7 +75,8 @@ export function codeFacts(src: string, tokens: readonly Token[], from: number, t
     if (is(t, 'return')) {
       const next = tokens[k + 1];
       if (is(next, 'nil') && is(tokens[k + 2], ',')) facts.returnsNilErr = true;
-      if (next && !(is(next, 'end') || is(next, 'else') || is(next, 'elseif') || is(next, 'until'))) facts.returnsValue = true;
+      if (next && !(is(next, 'end') || is(next, 'else') || is(next, 'elseif') || is(next, 'until')))
+        facts.returnsValue = true;
       if (next?.kind === 'name' && next.value === 'send' && is(tokens[k + 2], '(')) ends = true;
     }
     if (t.kind === 'name' && is(tokens[k + 1], '(')) {

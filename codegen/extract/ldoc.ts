@@ -77,7 +77,12 @@ function parseBlock(lines: Token[]): DocBlock {
     const text = t.value.replace(/^-*/, '').replace(/^ /, '');
     const m = /^\s*@([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]*)\])?(?:\s+(.*?))?\s*$/.exec(text);
     if (m) {
-      current = { tag: m[1]!, text: (m[3] ?? '').trim(), line: t.line, ...(m[2] !== undefined ? { modifiers: m[2] } : {}) };
+      current = {
+        tag: m[1]!,
+        text: (m[3] ?? '').trim(),
+        line: t.line,
+        ...(m[2] !== undefined ? { modifiers: m[2] } : {}),
+      };
       tags.push(current);
       inUsage = m[1] === 'usage';
       continue;
@@ -117,7 +122,31 @@ export function tagsOf(block: DocBlock, name: string): DocTag[] {
 
 /** Tags the extractor understands or deliberately ignores; anything else is reported. */
 export const KNOWN_TAGS = new Set([
-  'function', 'tparam', 'param', 'treturn', 'return', 'phases', 'local', 'usage', 'module', 'classmod',
-  'class', 'field', 'table', 'section', 'redirect', 'release', 'within', 'see', 'raise', 'type', 'author',
-  'license', 'copyright', 'todo', 'fixme', 'warning', 'note',
+  'function',
+  'tparam',
+  'param',
+  'treturn',
+  'return',
+  'phases',
+  'local',
+  'usage',
+  'module',
+  'classmod',
+  'class',
+  'field',
+  'table',
+  'section',
+  'redirect',
+  'release',
+  'within',
+  'see',
+  'raise',
+  'type',
+  'author',
+  'license',
+  'copyright',
+  'todo',
+  'fixme',
+  'warning',
+  'note',
 ]);

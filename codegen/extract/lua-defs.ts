@@ -52,7 +52,10 @@ function readParams(tokens: readonly Token[], open: number): { params: string[];
 }
 
 /** Walks back from the `=` at `eq` over `a.b.c` or `["key"]`; returns the target and its first token index. */
-function readTarget(tokens: readonly Token[], eq: number): { target: string; first: number; stringKey: boolean } | undefined {
+function readTarget(
+  tokens: readonly Token[],
+  eq: number,
+): { target: string; first: number; stringKey: boolean } | undefined {
   const before = tokens[eq - 1];
   if (!before) return undefined;
   // ["kong.x.y"] = …
@@ -83,7 +86,11 @@ function insideConstructor(tokens: readonly Token[], at: number): boolean {
     else if (is(t, '{') || is(t, '(') || is(t, '[')) {
       if (depth === 0) return is(t, '{');
       depth--;
-    } else if (depth === 0 && t.kind === 'keyword' && (t.value === 'end' || t.value === 'local' || t.value === 'return' || t.value === 'then' || t.value === 'do')) {
+    } else if (
+      depth === 0 &&
+      t.kind === 'keyword' &&
+      (t.value === 'end' || t.value === 'local' || t.value === 'return' || t.value === 'then' || t.value === 'do')
+    ) {
       return false;
     }
   }
@@ -165,7 +172,20 @@ export function findDefinitions(tokens: readonly Token[]): LuaDef[] {
     const dotted = readDotted(tokens, k + 1);
     const after = dotted ? tokens[dotted.next] : undefined;
     // A plain name (not a call, not an index, not an expression) is an alias.
-    if (dotted && (!after || !(is(after, '(') || is(after, ':') || is(after, '[') || is(after, '{') || after.kind === 'string' || is(after, '..') || is(after, 'or') || is(after, 'and')))) {
+    if (
+      dotted &&
+      (!after ||
+        !(
+          is(after, '(') ||
+          is(after, ':') ||
+          is(after, '[') ||
+          is(after, '{') ||
+          after.kind === 'string' ||
+          is(after, '..') ||
+          is(after, 'or') ||
+          is(after, 'and')
+        ))
+    ) {
       defs.push({ ...base, aliasOf: dotted.name });
     } else {
       defs.push({ ...base, opaque: true });

@@ -24,8 +24,28 @@ export interface Token {
 }
 
 const KEYWORDS = new Set([
-  'and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'goto', 'if', 'in',
-  'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while',
+  'and',
+  'break',
+  'do',
+  'else',
+  'elseif',
+  'end',
+  'false',
+  'for',
+  'function',
+  'goto',
+  'if',
+  'in',
+  'local',
+  'nil',
+  'not',
+  'or',
+  'repeat',
+  'return',
+  'then',
+  'true',
+  'until',
+  'while',
 ]);
 
 // Longest first, so `...` wins over `..` and `.`.
@@ -96,7 +116,14 @@ export function tokenize(src: string): Token[] {
       } else {
         let j = src.indexOf('\n', i);
         if (j < 0) j = n;
-        out.push({ kind: 'comment', value: src.slice(i + 2, j).replace(/\r$/, ''), line: startLine, start, end: j, ownLine: lineBlank });
+        out.push({
+          kind: 'comment',
+          value: src.slice(i + 2, j).replace(/\r$/, ''),
+          line: startLine,
+          start,
+          end: j,
+          ownLine: lineBlank,
+        });
         i = j;
       }
       lineBlank = false;

@@ -51,7 +51,12 @@ export function compareLabels(a: string, b: string): number {
 /** The fields whose change over releases the history records. */
 function trackedFields(f: PdkFunction): Record<string, unknown> {
   return {
-    params: f.params.map((p) => ({ name: p.name, type: p.type, optional: p.optional ?? false, documented: p.documented ?? true })),
+    params: f.params.map((p) => ({
+      name: p.name,
+      type: p.type,
+      optional: p.optional ?? false,
+      documented: p.documented ?? true,
+    })),
     returns: f.returns,
     returns_nothing: f.returns_nothing ?? false,
     nil_err: f.nil_err ?? false,
@@ -76,7 +81,11 @@ function trackedFields(f: PdkFunction): Record<string, unknown> {
 const DEFAULTS = trackedFields({ name: 'kong.x', params: [], returns: [], msgpack: {} });
 
 /** The tracked attributes of one parameter, with their defaults. */
-const paramFields = (p: PdkParam): Record<string, unknown> => ({ type: p.type, optional: p.optional ?? false, documented: p.documented ?? true });
+const paramFields = (p: PdkParam): Record<string, unknown> => ({
+  type: p.type,
+  optional: p.optional ?? false,
+  documented: p.documented ?? true,
+});
 const PARAM_DEFAULTS: Record<string, unknown> = { optional: false, documented: true };
 
 /** The change entries of one field: every range but the newest. `first` = where `since` is implied. */
@@ -109,7 +118,8 @@ export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved
   const oldest = labels[0]!;
 
   const byName = new Map<string, { label: string; f: PdkFunction }[]>();
-  for (const t of trees) for (const f of t.functions) byName.set(f.name, [...(byName.get(f.name) ?? []), { label: t.label, f }]);
+  for (const t of trees)
+    for (const f of t.functions) byName.set(f.name, [...(byName.get(f.name) ?? []), { label: t.label, f }]);
 
   // Order: the newest tree's, with functions gone since inserted after their last predecessor.
   const order = newest.functions.map((f) => f.name);
@@ -118,7 +128,10 @@ export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved
     const fns = trees[ti]!.functions;
     fns.forEach((f, i) => {
       if (order.includes(f.name)) return;
-      const prev = fns.slice(0, i).reverse().find((p) => order.includes(p.name));
+      const prev = fns
+        .slice(0, i)
+        .reverse()
+        .find((p) => order.includes(p.name));
       order.splice(prev ? order.indexOf(prev.name) + 1 : 0, 0, f.name);
     });
   }
@@ -169,7 +182,8 @@ export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved
             had.map((s) => s.label),
             attrs.map((a) => a[attr]),
           );
-          if (p) changes.push(...changeEntries(`params.${pname}.${attr}`, ar, had[0]!.label, PARAM_DEFAULTS[attr] ?? null));
+          if (p)
+            changes.push(...changeEntries(`params.${pname}.${attr}`, ar, had[0]!.label, PARAM_DEFAULTS[attr] ?? null));
         }
         if (p) continue;
         const last = had[had.length - 1]!;
@@ -181,7 +195,10 @@ export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved
         if (had[0]!.label !== since) gone.since = had[0]!.label;
         gone.until = last.label;
         const lastParams = last.f.params.map((q) => q.name);
-        const prev = lastParams.slice(0, lastParams.indexOf(pname)).reverse().find((n) => f.params.some((q) => q.name === n));
+        const prev = lastParams
+          .slice(0, lastParams.indexOf(pname))
+          .reverse()
+          .find((n) => f.params.some((q) => q.name === n));
         f.params.splice(prev ? f.params.findIndex((q) => q.name === prev) + 1 : 0, 0, gone);
       }
     }
@@ -206,7 +223,12 @@ export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved
   return {
     file: {
       format: 'kong-ts-pdk/pdk/1',
-      kong: { version: newest.version, ...(newest.commit ? { commit: newest.commit } : {}), tracked: labels, ...(rpc.length ? { rpc } : {}) },
+      kong: {
+        version: newest.version,
+        ...(newest.commit ? { commit: newest.commit } : {}),
+        tracked: labels,
+        ...(rpc.length ? { rpc } : {}),
+      },
       functions,
     },
     history,

@@ -4,7 +4,16 @@
  * them; `TreeExtraction` is one Kong tree read; `Defect` is one doc defect met on the way.
  */
 
-export type { MsgpackInfo, PdkChange, PdkFile, PdkFunction, PdkParam, PdkReturn, PdkRpcFact, ProtobufInfo } from '../idl/pdk-file.js';
+export type {
+  MsgpackInfo,
+  PdkChange,
+  PdkFile,
+  PdkFunction,
+  PdkParam,
+  PdkReturn,
+  PdkRpcFact,
+  ProtobufInfo,
+} from '../idl/pdk-file.js';
 import type { PdkFunction } from '../idl/pdk-file.js';
 
 /** The kinds of doc defect the extractor detects (idl/extract-rules.yaml names them the same way). */

@@ -14,7 +14,8 @@ import { flowValue } from './yaml-writer.js';
 /** Reads a pdk.yaml (no validation beyond the top-level shape: the loader validates). */
 export function readPdkYaml(file: string): PdkFile {
   const doc = parse(fs.readFileSync(file, 'utf8')) as PdkFile | null;
-  if (!doc || !Array.isArray(doc.functions) || !doc.kong) throw new Error(`${file} is not a pdk.yaml (no kong/functions)`);
+  if (!doc || !Array.isArray(doc.functions) || !doc.kong)
+    throw new Error(`${file} is not a pdk.yaml (no kong/functions)`);
   return doc;
 }
 
@@ -47,7 +48,13 @@ export function changeText(c: PdkChange): string {
 }
 
 function rangeText(since: string | undefined, until: string | undefined): string {
-  return since && until ? `${since} → ${until}` : since ? `from ${since}` : until ? `up to ${until}` : 'in every tracked release';
+  return since && until
+    ? `${since} → ${until}`
+    : since
+      ? `from ${since}`
+      : until
+        ? `up to ${until}`
+        : 'in every tracked release';
 }
 
 /** The label of the newest release a file describes. */
@@ -79,20 +86,34 @@ export function functionChanges(a: PdkFunction, b: PdkFunction): { topic: string
     if (!old) add('params', `added ${code(paramText(p))}${p.documented === false ? ' (undocumented)' : ''}`);
     else {
       if (old.type !== p.type) add('params', `${code(p.name)}: type ${code(old.type)} → ${code(p.type)}`);
-      if (Boolean(old.optional) !== Boolean(p.optional)) add('params', `${code(p.name)}: ${p.optional ? 'now optional' : 'now required'}`);
-      if ((old.documented ?? true) !== (p.documented ?? true)) add('params', `${code(p.name)}: ${p.documented === false ? 'no longer documented' : 'now documented'}`);
+      if (Boolean(old.optional) !== Boolean(p.optional))
+        add('params', `${code(p.name)}: ${p.optional ? 'now optional' : 'now required'}`);
+      if ((old.documented ?? true) !== (p.documented ?? true))
+        add('params', `${code(p.name)}: ${p.documented === false ? 'no longer documented' : 'now documented'}`);
     }
   }
   for (const p of currentParams(a)) if (!pb.has(p.name)) add('params', `removed ${code(paramText(p))}`);
-  const orderA = currentParams(a).map((p) => p.name).filter((n) => pb.has(n));
-  const orderB = currentParams(b).map((p) => p.name).filter((n) => pa.has(n));
-  if (orderA.join(',') !== orderB.join(',')) add('params', `order ${code(orderA.join(', '))} → ${code(orderB.join(', '))}`);
+  const orderA = currentParams(a)
+    .map((p) => p.name)
+    .filter((n) => pb.has(n));
+  const orderB = currentParams(b)
+    .map((p) => p.name)
+    .filter((n) => pa.has(n));
+  if (orderA.join(',') !== orderB.join(','))
+    add('params', `order ${code(orderA.join(', '))} → ${code(orderB.join(', '))}`);
 
   // Returns.
-  if (JSON.stringify(a.returns.map((r) => [r.type, Boolean(r.error)])) !== JSON.stringify(b.returns.map((r) => [r.type, Boolean(r.error)]))) {
+  if (
+    JSON.stringify(a.returns.map((r) => [r.type, Boolean(r.error)])) !==
+    JSON.stringify(b.returns.map((r) => [r.type, Boolean(r.error)]))
+  ) {
     add('returns', `${returnsText(a.returns)} → ${returnsText(b.returns)}`);
   }
-  const flag = (key: 'nil_err' | 'code_returns_nil_err' | 'never_returns' | 'returns_nothing' | 'colon_method', what: string, topic = 'returns'): void => {
+  const flag = (
+    key: 'nil_err' | 'code_returns_nil_err' | 'never_returns' | 'returns_nothing' | 'colon_method',
+    what: string,
+    topic = 'returns',
+  ): void => {
     if (Boolean(a[key]) !== Boolean(b[key])) add(topic, `${what}: ${b[key] ? 'now' : 'no longer'}`);
   };
   flag('nil_err', '`(nil, err)` documented');
@@ -112,7 +133,10 @@ export function functionChanges(a: PdkFunction, b: PdkFunction): { topic: string
     }
   }
   if (JSON.stringify(a.phase_conditions ?? {}) !== JSON.stringify(b.phase_conditions ?? {})) {
-    add('phases', `conditions ${code(JSON.stringify(a.phase_conditions ?? {}))} → ${code(JSON.stringify(b.phase_conditions ?? {}))}`);
+    add(
+      'phases',
+      `conditions ${code(JSON.stringify(a.phase_conditions ?? {}))} → ${code(JSON.stringify(b.phase_conditions ?? {}))}`,
+    );
   }
   if (a.subsystem !== b.subsystem) add('kind', `subsystem ${a.subsystem ?? 'any'} → ${b.subsystem ?? 'any'}`);
   if ((a.kind ?? 'pdk') !== (b.kind ?? 'pdk')) add('kind', `${a.kind ?? 'pdk'} → ${b.kind ?? 'pdk'}`);
@@ -121,32 +145,51 @@ export function functionChanges(a: PdkFunction, b: PdkFunction): { topic: string
   const ma = a.msgpack;
   const mb = b.msgpack;
   const show = (v: unknown): string => (v === undefined ? '–' : code(String(v)));
-  if ((ma.callable ?? true) !== (mb.callable ?? true)) add('rpc', `${mb.callable === false ? 'no longer callable over MsgPack' : 'now callable over MsgPack'}${mb.problems?.length ? ` (${mb.problems.join('; ')})` : ''}`);
-  if ((ma.step ?? 'plugin.Step') !== (mb.step ?? 'plugin.Step')) add('rpc', `Step method ${code(ma.step ?? 'plugin.Step')} → ${code(mb.step ?? 'plugin.Step')}`);
+  if ((ma.callable ?? true) !== (mb.callable ?? true))
+    add(
+      'rpc',
+      `${mb.callable === false ? 'no longer callable over MsgPack' : 'now callable over MsgPack'}${mb.problems?.length ? ` (${mb.problems.join('; ')})` : ''}`,
+    );
+  if ((ma.step ?? 'plugin.Step') !== (mb.step ?? 'plugin.Step'))
+    add('rpc', `Step method ${code(ma.step ?? 'plugin.Step')} → ${code(mb.step ?? 'plugin.Step')}`);
   if (ma.result_fix !== mb.result_fix) add('rpc', `result fix ${show(ma.result_fix)} → ${show(mb.result_fix)}`);
   if (ma.exposed_api !== mb.exposed_api) add('rpc', `exposed_api ${show(ma.exposed_api)} → ${show(mb.exposed_api)}`);
-  if (Boolean(ma.log_phase_saved) !== Boolean(mb.log_phase_saved)) add('rpc', `log phase ${mb.log_phase_saved ? 'now answers from saved request data' : 'no longer answers from saved request data'}`);
+  if (Boolean(ma.log_phase_saved) !== Boolean(mb.log_phase_saved))
+    add(
+      'rpc',
+      `log phase ${mb.log_phase_saved ? 'now answers from saved request data' : 'no longer answers from saved request data'}`,
+    );
   for (const key of ['effects', 'problems', 'limitations'] as const) {
     const d = listDiff(ma[key] ?? [], mb[key] ?? []);
     for (const x of d.added) add('rpc', `${key.replace(/s$/, '')} added: ${x}`);
     for (const x of d.removed) add('rpc', `${key.replace(/s$/, '')} removed: ${x}`);
   }
   const pbText = (p: PdkFunction['protobuf']): string => (p ? code(`${p.rpc}(${p.input}) → ${p.output}`) : '–');
-  if (JSON.stringify(a.protobuf ?? null) !== JSON.stringify(b.protobuf ?? null)) add('rpc', `ProtoBuf rpc ${pbText(a.protobuf)} → ${pbText(b.protobuf)}`);
+  if (JSON.stringify(a.protobuf ?? null) !== JSON.stringify(b.protobuf ?? null))
+    add('rpc', `ProtoBuf rpc ${pbText(a.protobuf)} → ${pbText(b.protobuf)}`);
   const fileA = a.source?.replace(/:\d+$/, '');
   const fileB = b.source?.replace(/:\d+$/, '');
-  if (fileA && fileB && fileA !== fileB) add(b.kind === 'rpc_only' || mb.exposed_api ? 'rpc' : 'kind', `defined in ${code(fileA)} → ${code(fileB)}`);
+  if (fileA && fileB && fileA !== fileB)
+    add(b.kind === 'rpc_only' || mb.exposed_api ? 'rpc' : 'kind', `defined in ${code(fileA)} → ${code(fileB)}`);
 
   // Version history the new file records and the old one did not.
   const known = new Set((a.changes ?? []).map((c) => JSON.stringify(c)));
   for (const c of b.changes ?? []) if (!known.has(JSON.stringify(c))) add('history', changeText(c));
   for (const p of b.params.filter((q) => q.until)) {
-    if (!a.params.some((q) => q.name === p.name && q.until === p.until)) add('history', `parameter ${code(paramText(p))} ${rangeText(p.since, p.until)}`);
+    if (!a.params.some((q) => q.name === p.name && q.until === p.until))
+      add('history', `parameter ${code(paramText(p))} ${rangeText(p.since, p.until)}`);
   }
   return out;
 }
 
-const TOPICS: Record<string, string> = { params: 'params', returns: 'returns', phases: 'phases', rpc: 'RPC', kind: 'kind', history: 'history' };
+const TOPICS: Record<string, string> = {
+  params: 'params',
+  returns: 'returns',
+  phases: 'phases',
+  rpc: 'RPC',
+  kind: 'kind',
+  history: 'history',
+};
 
 /** The Markdown report of what changed from `oldFile` to `newFile`. */
 export function pdkDiff(oldFile: PdkFile, newFile: PdkFile): string {
@@ -164,19 +207,30 @@ export function pdkDiff(oldFile: PdkFile, newFile: PdkFile): string {
   const lines: string[] = [`# PDK changes: Kong ${from} → ${to}`, ''];
   lines.push('| | before | after |', '| --- | ---: | ---: |');
   lines.push(`| functions | ${a.size} | ${b.size} |`);
-  lines.push(`| RPC-only | ${[...a.values()].filter((f) => f.kind === 'rpc_only').length} | ${[...b.values()].filter((f) => f.kind === 'rpc_only').length} |`);
-  lines.push(`| with a ProtoBuf rpc | ${[...a.values()].filter((f) => f.protobuf).length} | ${[...b.values()].filter((f) => f.protobuf).length} |`);
+  lines.push(
+    `| RPC-only | ${[...a.values()].filter((f) => f.kind === 'rpc_only').length} | ${[...b.values()].filter((f) => f.kind === 'rpc_only').length} |`,
+  );
+  lines.push(
+    `| with a ProtoBuf rpc | ${[...a.values()].filter((f) => f.protobuf).length} | ${[...b.values()].filter((f) => f.protobuf).length} |`,
+  );
   lines.push('');
   lines.push(`Added ${added.length}, removed ${removed.length}, changed ${changed.length}.`, '');
   const rpcA = JSON.stringify(oldFile.kong.rpc ?? []);
   if (newFile.kong.rpc?.length && JSON.stringify(newFile.kong.rpc) !== rpcA) {
-    lines.push(`RPC layer: ${newFile.kong.rpc.map((r) => `${r.fact} ${code(r.value)} ${rangeText(r.since, r.until)}`).join('; ')}.`, '');
+    lines.push(
+      `RPC layer: ${newFile.kong.rpc.map((r) => `${r.fact} ${code(r.value)} ${rangeText(r.since, r.until)}`).join('; ')}.`,
+      '',
+    );
   }
 
   lines.push(`## Added (${added.length})`, '');
   if (added.length === 0) lines.push('None.');
   for (const f of added) {
-    const extra = [f.kind === 'rpc_only' ? 'RPC-only' : '', f.msgpack.callable === false ? 'not callable over MsgPack' : '', f.subsystem ? `${f.subsystem} only` : ''].filter(Boolean);
+    const extra = [
+      f.kind === 'rpc_only' ? 'RPC-only' : '',
+      f.msgpack.callable === false ? 'not callable over MsgPack' : '',
+      f.subsystem ? `${f.subsystem} only` : '',
+    ].filter(Boolean);
     lines.push(`- ${code(signature(f))} → ${returnsText(f.returns)}${extra.length ? ` (${extra.join(', ')})` : ''}`);
   }
   lines.push('', `## Removed (${removed.length})`, '');

@@ -23,7 +23,8 @@ function stringEntries(tokens: readonly Token[], open: number): { values: string
     else if (is(t, '}')) {
       depth--;
       if (depth === 0) return { values, close: k };
-    } else if (depth === 1 && t.kind === 'string' && (is(tokens[k + 1], ',') || is(tokens[k + 1], '}'))) values.push(t.value);
+    } else if (depth === 1 && t.kind === 'string' && (is(tokens[k + 1], ',') || is(tokens[k + 1], '}')))
+      values.push(t.value);
   }
   return { values, close: tokens.length };
 }
@@ -43,7 +44,13 @@ export function readPdkModules(src: string): PdkModules {
       continue;
     }
     // if ngx.config.subsystem == 'http' then table.insert(X, 'client.tls') end
-    if (t.kind === 'name' && t.value === 'subsystem' && is(tokens[k - 1], '.') && is(tokens[k + 1], '==') && tokens[k + 2]?.kind === 'string') {
+    if (
+      t.kind === 'name' &&
+      t.value === 'subsystem' &&
+      is(tokens[k - 1], '.') &&
+      is(tokens[k + 1], '==') &&
+      tokens[k + 2]?.kind === 'string'
+    ) {
       const subsystem = tokens[k + 2]!.value;
       for (let j = k + 3; j < tokens.length && !is(tokens[j], 'end'); j++) {
         if (tokens[j]!.value === 'insert' && is(tokens[j - 1], '.') && tokens[j - 2]?.value === 'table') {

@@ -58,7 +58,13 @@ export class DefectLog {
   constructor(private readonly book: RuleBook) {}
 
   /** Records a defect and returns the rule covering it, if any. */
-  add(kind: DefectKind, fn: string, source: string, message: string, match: Parameters<RuleBook['find']>[2] = {}): DefectRule | undefined {
+  add(
+    kind: DefectKind,
+    fn: string,
+    source: string,
+    message: string,
+    match: Parameters<RuleBook['find']>[2] = {},
+  ): DefectRule | undefined {
     const rule = this.book.find(kind, fn, match);
     this.defects.push({ kind, function: fn, source, message, ...(rule ? { rule: rule.id } : {}) });
     return rule;
@@ -154,7 +160,12 @@ export function readPdkFile(path: string, module: string, src: string, book: Rul
     } else if (nextDef && nextDef.params && isMember(nextDef)) {
       // The block labels one name and the code right after it defines another.
       const codeName = `${segments.slice(0, -1).join('.')}.${nextDef.last}`;
-      const rule = log.add('name_mismatch', label, source, `documented as ${label}, but the code after the block defines ${nextDef.target} (${codeName})`);
+      const rule = log.add(
+        'name_mismatch',
+        label,
+        source,
+        `documented as ${label}, but the code after the block defines ${nextDef.target} (${codeName})`,
+      );
       if (rule?.repair === 'use_code_name') name = codeName;
       def = nextDef;
     } else {
@@ -207,11 +218,23 @@ function readTags(block: DocBlock, draft: FunctionDraft, log: DefectLog, warning
         warnings.push(`${draft.source}: @tparam without a name in ${draft.name}`);
         continue;
       }
-      draft.params.push({ name: pname, type: joinTypes(t.types), optional: tag.modifiers === 'opt', documented: true, vararg: pname === '...' });
+      draft.params.push({
+        name: pname,
+        type: joinTypes(t.types),
+        optional: tag.modifiers === 'opt',
+        documented: true,
+        vararg: pname === '...',
+      });
     } else if (tag.tag === 'param') {
       const pname = tag.text.split(/\s+/)[0] ?? '';
       if (!pname) continue;
-      draft.params.push({ name: pname, type: 'any', optional: tag.modifiers === 'opt', documented: true, vararg: pname === '...' });
+      draft.params.push({
+        name: pname,
+        type: 'any',
+        optional: tag.modifiers === 'opt',
+        documented: true,
+        vararg: pname === '...',
+      });
     } else if (tag.tag === 'treturn') {
       const t = splitTyped(tag.text);
       const error = draft.returns.length > 0 && (t.errWord || /\berr(or)?s?\b/i.test(t.rest));
@@ -227,13 +250,31 @@ function readTags(block: DocBlock, draft: FunctionDraft, log: DefectLog, warning
       // `@max_allowed_file_size[opt] number …`: a parameter whose `@tparam[opt]` lost its tag name.
       const written = `@${tag.tag}${tag.modifiers !== undefined ? `[${tag.modifiers}]` : ''}`;
       if (draft.codeParams?.includes(tag.tag)) {
-        const rule = log.add('malformed_tag', draft.name, `${draft.source.replace(/:\d+$/, '')}:${tag.line}`, `malformed tag '${written}' (meant: @tparam${tag.modifiers ? `[${tag.modifiers}]` : ''} … ${tag.tag})`, { tag: tag.tag });
+        const rule = log.add(
+          'malformed_tag',
+          draft.name,
+          `${draft.source.replace(/:\d+$/, '')}:${tag.line}`,
+          `malformed tag '${written}' (meant: @tparam${tag.modifiers ? `[${tag.modifiers}]` : ''} … ${tag.tag})`,
+          { tag: tag.tag },
+        );
         if (rule?.repair === 'recover_param') {
           const t = splitTyped(tag.text);
-          draft.params.push({ name: tag.tag, type: joinTypes(t.types), optional: tag.modifiers === 'opt', documented: true, vararg: false });
+          draft.params.push({
+            name: tag.tag,
+            type: joinTypes(t.types),
+            optional: tag.modifiers === 'opt',
+            documented: true,
+            vararg: false,
+          });
         }
       } else {
-        log.add('unknown_tag', draft.name, `${draft.source.replace(/:\d+$/, '')}:${tag.line}`, `unknown tag '${written}'`, { tag: tag.tag });
+        log.add(
+          'unknown_tag',
+          draft.name,
+          `${draft.source.replace(/:\d+$/, '')}:${tag.line}`,
+          `unknown tag '${written}'`,
+          { tag: tag.tag },
+        );
       }
     }
   }
@@ -260,7 +301,13 @@ function alignParams(draft: FunctionDraft, log: DefectLog): void {
     if (dp) {
       di++;
       if (dp.name !== cp && !dp.vararg) {
-        log.add('param_name_mismatch', draft.name, draft.source, `documented parameter '${dp.name}' is '${cp}' in the code`, { doc: dp.name, code: cp });
+        log.add(
+          'param_name_mismatch',
+          draft.name,
+          draft.source,
+          `documented parameter '${dp.name}' is '${cp}' in the code`,
+          { doc: dp.name, code: cp },
+        );
         draft.mismatches.push({ doc: dp.name, code: cp });
       }
       out.push(dp);
@@ -275,12 +322,25 @@ function alignParams(draft: FunctionDraft, log: DefectLog): void {
 function undocumented(draft: FunctionDraft, log: DefectLog, cp: string): ParamDraft {
   const vararg = cp === '...';
   const inferred = vararg ? undefined : draft.facts?.checkedTypes[cp];
-  log.add('missing_tparam', draft.name, draft.source, `parameter '${cp}' exists in the code but has no @tparam (type ${inferred ?? 'any'}${inferred ? ' inferred from a type() check' : ' unknown'})`, { param: cp });
+  log.add(
+    'missing_tparam',
+    draft.name,
+    draft.source,
+    `parameter '${cp}' exists in the code but has no @tparam (type ${inferred ?? 'any'}${inferred ? ' inferred from a type() check' : ' unknown'})`,
+    { param: cp },
+  );
   return { name: cp, type: inferred ?? 'any', optional: vararg, documented: false, vararg };
 }
 
 /** `kong.log.LEVEL` → one draft per `kong.log.x()` its text lists; names in the code's `_LEVELS` table left out are reported. */
-function expandPlaceholder(block: DocBlock, label: string, source: string, tokens: readonly Token[], log: DefectLog, out: PdkFileResult): FunctionDraft[] {
+function expandPlaceholder(
+  block: DocBlock,
+  label: string,
+  source: string,
+  tokens: readonly Token[],
+  log: DefectLog,
+  out: PdkFileResult,
+): FunctionDraft[] {
   const prefix = label.slice(0, label.lastIndexOf('.'));
   const placeholder = label.slice(prefix.length + 1);
   const names: string[] = [];
@@ -288,9 +348,20 @@ function expandPlaceholder(block: DocBlock, label: string, source: string, token
   for (const m of block.summary.matchAll(re)) if (!names.includes(m[1]!)) names.push(m[1]!);
   if (names.length === 0) out.warnings.push(`${source}: ${label} lists no ${prefix}.x() names to expand into`);
   // The code's table of the placeholder's values, by convention `_LEVELS` for LEVEL.
-  for (const k of tableKeys(tokens, `_${placeholder}S`)) if (!names.includes(k)) out.undocumented.push(`${prefix}.${k}`);
+  for (const k of tableKeys(tokens, `_${placeholder}S`))
+    if (!names.includes(k)) out.undocumented.push(`${prefix}.${k}`);
   // The tags are read once (defects reported once), then copied to each expansion.
-  const template: FunctionDraft = { name: label, label, source, ldoc: block.ldoc, colon: false, params: [], returns: [], returnsNothing: false, mismatches: [] };
+  const template: FunctionDraft = {
+    name: label,
+    label,
+    source,
+    ldoc: block.ldoc,
+    colon: false,
+    params: [],
+    returns: [],
+    returnsNothing: false,
+    mismatches: [],
+  };
   readTags(block, template, log, out.warnings);
   return names.map((n) => ({ ...structuredClone(template), name: `${prefix}.${n}` }));
 }
@@ -306,7 +377,13 @@ function tableKeys(tokens: readonly Token[], name: string): string[] {
       if (t.value === '{' && t.kind === 'op') depth++;
       else if (t.value === '}' && t.kind === 'op') {
         if (--depth === 0) break;
-      } else if (depth === 1 && t.kind === 'name' && tokens[j + 1]?.value === '=' && (tokens[j - 1]?.value === '{' || tokens[j - 1]?.value === ',')) keys.push(t.value);
+      } else if (
+        depth === 1 &&
+        t.kind === 'name' &&
+        tokens[j + 1]?.value === '=' &&
+        (tokens[j - 1]?.value === '{' || tokens[j - 1]?.value === ',')
+      )
+        keys.push(t.value);
     }
     return keys;
   }

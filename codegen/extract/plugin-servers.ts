@@ -42,7 +42,13 @@ function tableEntries(tokens: readonly Token[], open: number): { key: string; va
   for (let k = open; k < tokens.length; k++) {
     const t = tokens[k]!;
     if (is(t, '{') || is(t, '(') || is(t, '[')) {
-      if (depth === 1 && is(t, '[') && tokens[k + 1]?.kind === 'string' && is(tokens[k + 2], ']') && is(tokens[k + 3], '=')) {
+      if (
+        depth === 1 &&
+        is(t, '[') &&
+        tokens[k + 1]?.kind === 'string' &&
+        is(tokens[k + 2], ']') &&
+        is(tokens[k + 3], '=')
+      ) {
         entries.push({ key: tokens[k + 1]!.value, valueAt: k + 4, line: t.line });
         k += 3;
         continue;
@@ -63,14 +69,21 @@ function tableEntries(tokens: readonly Token[], open: number): { key: string; va
 /** Finds `name = {` in the token list; returns the index of the `{`. */
 function tableNamed(tokens: readonly Token[], name: string): number | undefined {
   for (let k = 0; k + 2 < tokens.length; k++) {
-    if (tokens[k]!.kind === 'name' && tokens[k]!.value === name && is(tokens[k + 1], '=') && is(tokens[k + 2], '{')) return k + 2;
+    if (tokens[k]!.kind === 'name' && tokens[k]!.value === name && is(tokens[k + 1], '=') && is(tokens[k + 2], '{'))
+      return k + 2;
   }
   return undefined;
 }
 
 /** Reads the plugin_servers files given as (path relative to the tree, source). */
 export function readPluginServers(files: { path: string; src: string }[]): PluginServerFacts {
-  const out: PluginServerFacts = { files: files.map((f) => f.path), exposed: [], resultFix: {}, steps: {}, warnings: [] };
+  const out: PluginServerFacts = {
+    files: files.map((f) => f.path),
+    exposed: [],
+    resultFix: {},
+    steps: {},
+    warnings: [],
+  };
   for (const file of files) {
     const tokens = codeTokens(tokenize(file.src));
     const defs = findDefinitions(tokens);

@@ -93,9 +93,18 @@ export function readProto(src: string): ProtoFile {
 /** The Lua type a proto message or scalar stands for, from the PDK's side (for RPC-only functions). */
 export function luaTypeOfProto(proto: ProtoFile, type: string): string {
   const scalars: Record<string, string> = {
-    string: 'string', bytes: 'string', bool: 'boolean', int32: 'number', int64: 'number', uint32: 'number',
-    uint64: 'number', double: 'number', float: 'number',
-    'google.protobuf.Value': 'any', 'google.protobuf.Struct': 'table', 'google.protobuf.ListValue': 'table',
+    string: 'string',
+    bytes: 'string',
+    bool: 'boolean',
+    int32: 'number',
+    int64: 'number',
+    uint32: 'number',
+    uint64: 'number',
+    double: 'number',
+    float: 'number',
+    'google.protobuf.Value': 'any',
+    'google.protobuf.Struct': 'table',
+    'google.protobuf.ListValue': 'table',
   };
   if (scalars[type]) return scalars[type]!;
   // One-field wrappers (String, Int, Bool, Number, ByteString) stand for their field.
@@ -111,6 +120,7 @@ export function luaTypeOfProto(proto: ProtoFile, type: string): string {
 export function paramsOfProto(proto: ProtoFile, type: string): { name: string; type: string }[] {
   if (type === 'google.protobuf.Empty') return [];
   const fields = proto.messages[type];
-  if (fields && fields.length > 1) return fields.map((f) => ({ name: f.name, type: f.repeated ? 'table' : luaTypeOfProto(proto, f.type) }));
+  if (fields && fields.length > 1)
+    return fields.map((f) => ({ name: f.name, type: f.repeated ? 'table' : luaTypeOfProto(proto, f.type) }));
   return [{ name: 'v', type: luaTypeOfProto(proto, type) }];
 }

@@ -86,10 +86,17 @@ export function parseRules(text: string, display = 'extract-rules.yaml'): Extrac
     const kind = str(r['kind'], where, 'kind') as DefectKind;
     if (!(kind in REPAIRS)) throw new RulesError(`${where}: unknown kind '${kind}'`);
     const repair = str(r['repair'], where, 'repair')!;
-    if (!REPAIRS[kind].includes(repair)) throw new RulesError(`${where}: kind ${kind} admits repair ${REPAIRS[kind].join(' or ')}, not '${repair}'`);
+    if (!REPAIRS[kind].includes(repair))
+      throw new RulesError(`${where}: kind ${kind} admits repair ${REPAIRS[kind].join(' or ')}, not '${repair}'`);
     const why = str(r['why'], where, 'why')!;
     if (why.length < 10) throw new RulesError(`${where}: 'why' must say why`);
-    const rule: DefectRule = { id: str(r['id'], where, 'id')!, kind, function: str(r['function'], where, 'function')!, repair, why };
+    const rule: DefectRule = {
+      id: str(r['id'], where, 'id')!,
+      kind,
+      function: str(r['function'], where, 'function')!,
+      repair,
+      why,
+    };
     for (const key of ['param', 'tag', 'doc', 'code', 'documented', 'actual', 'repaired_in'] as const) {
       const v = str(r[key], where, key, false);
       if (v !== undefined) rule[key] = v;
@@ -101,18 +108,24 @@ export function parseRules(text: string, display = 'extract-rules.yaml'): Extrac
       wrong_treturn: ['documented', 'actual'],
       optional_undocumented: ['param'],
     };
-    for (const key of needs[kind] ?? []) if (rule[key] === undefined) throw new RulesError(`${where}: kind ${kind} needs '${key}'`);
+    for (const key of needs[kind] ?? [])
+      if (rule[key] === undefined) throw new RulesError(`${where}: kind ${kind} needs '${key}'`);
     seenId(where, rule.id);
     return rule;
   });
   const msgpack = ((doc['msgpack'] ?? []) as Record<string, unknown>[]).map((r, i): MsgpackRule => {
     const where = `${display}: msgpack[${i}]`;
-    const rule: MsgpackRule = { id: str(r['id'], where, 'id')!, function: str(r['function'], where, 'function')!, why: str(r['why'], where, 'why')! };
+    const rule: MsgpackRule = {
+      id: str(r['id'], where, 'id')!,
+      function: str(r['function'], where, 'function')!,
+      why: str(r['why'], where, 'why')!,
+    };
     for (const key of ['param', 'problem', 'limitation'] as const) {
       const v = str(r[key], where, key, false);
       if (v !== undefined) rule[key] = v;
     }
-    if ((rule.problem === undefined) === (rule.limitation === undefined)) throw new RulesError(`${where}: give exactly one of 'problem' or 'limitation'`);
+    if ((rule.problem === undefined) === (rule.limitation === undefined))
+      throw new RulesError(`${where}: give exactly one of 'problem' or 'limitation'`);
     seenId(where, rule.id);
     return rule;
   });
@@ -134,9 +147,18 @@ export class RuleBook {
   constructor(readonly rules: ExtractRules) {}
 
   /** The defect rule for `kind` on `fn` whose extra keys all equal `match`'s, if any; marks it used. */
-  find(kind: DefectKind, fn: string, match: Partial<Pick<DefectRule, 'param' | 'tag' | 'doc' | 'code' | 'documented'>> = {}): DefectRule | undefined {
+  find(
+    kind: DefectKind,
+    fn: string,
+    match: Partial<Pick<DefectRule, 'param' | 'tag' | 'doc' | 'code' | 'documented'>> = {},
+  ): DefectRule | undefined {
     const rule = this.rules.defects.find(
-      (r) => r.kind === kind && r.function === fn && Object.entries(match).every(([k, v]) => r[k as keyof DefectRule] === undefined || r[k as keyof DefectRule] === v),
+      (r) =>
+        r.kind === kind &&
+        r.function === fn &&
+        Object.entries(match).every(
+          ([k, v]) => r[k as keyof DefectRule] === undefined || r[k as keyof DefectRule] === v,
+        ),
     );
     if (rule) this.used.add(rule.id);
     return rule;

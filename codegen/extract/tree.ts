@@ -55,13 +55,18 @@ export function readGitHead(root: string): string | undefined {
     const ref = /^ref:\s*(.+)$/.exec(head)?.[1];
     if (!ref) return undefined;
     // A worktree keeps its refs in the common directory.
-    const common = fs.existsSync(path.join(gitDir, 'commondir')) ? path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim()) : gitDir;
+    const common = fs.existsSync(path.join(gitDir, 'commondir'))
+      ? path.resolve(gitDir, fs.readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim())
+      : gitDir;
     for (const dir of [gitDir, common]) {
       const loose = path.join(dir, ref);
       if (fs.existsSync(loose)) return fs.readFileSync(loose, 'utf8').trim();
       const packed = path.join(dir, 'packed-refs');
       if (fs.existsSync(packed)) {
-        const line = fs.readFileSync(packed, 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`));
+        const line = fs
+          .readFileSync(packed, 'utf8')
+          .split('\n')
+          .find((l) => l.endsWith(` ${ref}`));
         if (line) return line.split(' ')[0];
       }
     }
@@ -92,8 +97,11 @@ const SAVED = /\bget_saved\w*\s*\(|save_for_later\s*\[/;
 /** Extracts one tree. */
 export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
   const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
-  if (!fs.existsSync(path.join(root, 'kong/pdk/init.lua'))) throw new TreeError(`${root} is not a Kong source tree (no kong/pdk/init.lua)`);
-  const meta = fs.existsSync(path.join(root, 'kong/meta.lua')) ? readMetaVersion(read('kong/meta.lua')) : { base: '0.0.0', suffix: '' };
+  if (!fs.existsSync(path.join(root, 'kong/pdk/init.lua')))
+    throw new TreeError(`${root} is not a Kong source tree (no kong/pdk/init.lua)`);
+  const meta = fs.existsSync(path.join(root, 'kong/meta.lua'))
+    ? readMetaVersion(read('kong/meta.lua'))
+    : { base: '0.0.0', suffix: '' };
   const label = opts.label ?? meta.base;
   const version = `${meta.base}${meta.suffix || (label === 'main' ? '-dev' : '')}`;
   const commit = opts.commit ?? readGitHead(root);
@@ -110,7 +118,10 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
     if (module === 'init' || module.startsWith('private.')) continue;
     const res = readPdkFile(rel, module, read(rel), opts.book);
     if (!modules.loaded.includes(module)) {
-      if (res.functions.length) warnings.push(`${rel}: module ${module} is not loaded by kong/pdk/init.lua; its ${res.functions.length} documented functions are left out`);
+      if (res.functions.length)
+        warnings.push(
+          `${rel}: module ${module} is not loaded by kong/pdk/init.lua; its ${res.functions.length} documented functions are left out`,
+        );
       continue;
     }
     defects.push(...res.defects);
@@ -123,13 +134,25 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
   const serverFiles = luaFiles(root, 'kong/runloop/plugin_servers');
   const servers = readPluginServers(serverFiles.map((p) => ({ path: p, src: read(p) })));
   warnings.push(...servers.warnings);
-  const protoPath = ['kong/include/kong/pluginsocket.proto', 'kong/pluginsocket.proto'].find((p) => fs.existsSync(path.join(root, p)));
+  const protoPath = ['kong/include/kong/pluginsocket.proto', 'kong/pluginsocket.proto'].find((p) =>
+    fs.existsSync(path.join(root, p)),
+  );
   const proto: ProtoFile | undefined = protoPath ? readProto(read(protoPath)) : undefined;
   const rpcByMethod = new Map<string, ProtoRpc>((proto?.rpcs ?? []).map((r) => [r.method, r]));
   const exposedByKey = new Map<string, ExposedEntry>(servers.exposed.map((e) => [e.key, e]));
 
   const log = new DefectLog(opts.book);
-  const functions: PdkFunction[] = drafts.map(({ draft, module }) => assemble(draft, module, { modules, exposedByKey, rpcByMethod, steps: servers.steps, resultFix: servers.resultFix, book: opts.book, log }));
+  const functions: PdkFunction[] = drafts.map(({ draft, module }) =>
+    assemble(draft, module, {
+      modules,
+      exposedByKey,
+      rpcByMethod,
+      steps: servers.steps,
+      resultFix: servers.resultFix,
+      book: opts.book,
+      log,
+    }),
+  );
   const names = new Set(functions.map((f) => f.name));
 
   // 3. exposed_api keys that are no PDK function: the RPC-only functions.
@@ -139,10 +162,12 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
     names.add(e.key);
   }
   for (const r of proto?.rpcs ?? []) {
-    if (!names.has(r.method)) warnings.push(`${protoPath}:${r.line}: rpc ${r.rpc} reaches ${r.method}, which is not a documented PDK function`);
+    if (!names.has(r.method))
+      warnings.push(`${protoPath}:${r.line}: rpc ${r.rpc} reaches ${r.method}, which is not a documented PDK function`);
   }
   defects.push(...log.defects);
-  if (!servers.callPdkMethodReturns && serverFiles.length) warnings.push('plugin_servers: could not tell whether call_pdk_method keeps one return value or all');
+  if (!servers.callPdkMethodReturns && serverFiles.length)
+    warnings.push('plugin_servers: could not tell whether call_pdk_method keeps one return value or all');
 
   return {
     label,
@@ -151,7 +176,11 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
     functions,
     defects,
     warnings,
-    rpc: { files: servers.files, ...(servers.callPdkMethodReturns ? { callPdkMethodReturns: servers.callPdkMethodReturns } : {}), ...(protoPath ? { proto: protoPath } : {}) },
+    rpc: {
+      files: servers.files,
+      ...(servers.callPdkMethodReturns ? { callPdkMethodReturns: servers.callPdkMethodReturns } : {}),
+      ...(protoPath ? { proto: protoPath } : {}),
+    },
     modules,
     undocumented,
   };
@@ -180,22 +209,43 @@ function assemble(d: FunctionDraft, module: string, ctx: AssembleContext): PdkFu
       dropped.push(p.name);
       return;
     }
-    if (p.vararg) params.push({ name: '...', vararg: true, type: p.type, ...(p.documented ? {} : { documented: false }) });
-    else params.push({ name: p.name, type: p.type, ...(p.optional ? { optional: true } : {}), ...(p.documented ? {} : { documented: false }) });
+    if (p.vararg)
+      params.push({ name: '...', vararg: true, type: p.type, ...(p.documented ? {} : { documented: false }) });
+    else
+      params.push({
+        name: p.name,
+        type: p.type,
+        ...(p.optional ? { optional: true } : {}),
+        ...(p.documented ? {} : { documented: false }),
+      });
   });
 
   const returns = d.returns.map((r) => ({ type: r.type, ...(r.error ? { error: true } : {}) }));
   const nilErr = returns.some((r) => r.error);
   const codeNilErr = Boolean(d.facts?.returnsNilErr) && !nilErr;
-  if (codeNilErr) ctx.log.add('undocumented_nil_err', d.name, d.source, 'the code returns (nil, err) but the docs do not say so');
+  if (codeNilErr)
+    ctx.log.add('undocumented_nil_err', d.name, d.source, 'the code returns (nil, err) but the docs do not say so');
   for (const rule of ctx.book.candidates('wrong_treturn', d.name)) {
     if (d.returns[0]?.type === rule.documented) {
-      ctx.log.add('wrong_treturn', d.name, d.source, `@treturn says ${rule.documented}, but the code returns ${rule.actual}${rule.repaired_in ? ` (typed in ${rule.repaired_in})` : ''}`, { documented: rule.documented });
+      ctx.log.add(
+        'wrong_treturn',
+        d.name,
+        d.source,
+        `@treturn says ${rule.documented}, but the code returns ${rule.actual}${rule.repaired_in ? ` (typed in ${rule.repaired_in})` : ''}`,
+        { documented: rule.documented },
+      );
     }
   }
   for (const rule of ctx.book.candidates('optional_undocumented', d.name)) {
     const p = params.find((x) => x.name === rule.param);
-    if (p && !p.optional) ctx.log.add('optional_undocumented', d.name, d.source, `parameter '${rule.param}' is documented as required, but the code works without it`, { param: rule.param });
+    if (p && !p.optional)
+      ctx.log.add(
+        'optional_undocumented',
+        d.name,
+        d.source,
+        `parameter '${rule.param}' is documented as required, but the code works without it`,
+        { param: rule.param },
+      );
   }
 
   const msgpack: MsgpackInfo = {};
@@ -221,9 +271,11 @@ function assemble(d: FunctionDraft, module: string, ctx: AssembleContext): PdkFu
     if (SAVED.test(text)) msgpack.log_phase_saved = true;
     const effects: string[] = [];
     if (/\b(?:cjson|json)[._]encode\s*\(/.test(text)) effects.push('result is JSON-encoded into a string');
-    if (/\[\s*1\s*\]/.test(text) && /==\s*"table"/.test(text)) effects.push('multi-valued header: only the first value is returned');
+    if (/\[\s*1\s*\]/.test(text) && /==\s*"table"/.test(text))
+      effects.push('multi-valued header: only the first value is returned');
     const call = override.facts?.calls.find((c) => c.name === d.name);
-    if (dropped.length && arity === 0 && call && call.args > 0) effects.push(`Kong passes its own ${dropped[0]} argument; the caller passes none`);
+    if (dropped.length && arity === 0 && call && call.args > 0)
+      effects.push(`Kong passes its own ${dropped[0]} argument; the caller passes none`);
     if (effects.length) msgpack.effects = effects;
   }
   if (problems.length) msgpack.problems = problems;

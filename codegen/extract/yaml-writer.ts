@@ -53,14 +53,20 @@ function flowMap(entries: [string, string][]): string {
 export function flowValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(flowValue).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${scalar(k, true)}: ${flowValue(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${scalar(k, true)}: ${flowValue(v)}`)
+      .join(', ')}}`;
   return scalar(value as string | number | boolean, true);
 }
 
 /** One `changes` / `kong.rpc` entry, keys in the given order, absent ones left out. */
 function flowEntry(entry: object, keys: readonly string[]): string {
   const e = entry as Record<string, unknown>;
-  return `{${keys.filter((k) => e[k] !== undefined).map((k) => `${k}: ${flowValue(e[k])}`).join(', ')}}`;
+  return `{${keys
+    .filter((k) => e[k] !== undefined)
+    .map((k) => `${k}: ${flowValue(e[k])}`)
+    .join(', ')}}`;
 }
 
 function paramLines(p: PdkParam): string[] {
@@ -111,7 +117,13 @@ function functionLines(f: PdkFunction): string[] {
   if (f.never_returns) put('never_returns', 'true');
   if (f.param_name_mismatch?.length) {
     out.push('    param_name_mismatch:');
-    for (const m of f.param_name_mismatch) out.push(`      - ${flowMap([['doc', m.doc], ['code', m.code]])}`);
+    for (const m of f.param_name_mismatch)
+      out.push(
+        `      - ${flowMap([
+          ['doc', m.doc],
+          ['code', m.code],
+        ])}`,
+      );
   }
   const m = f.msgpack;
   const keys = Object.keys(m).filter((k) => m[k as keyof typeof m] !== undefined);
@@ -130,7 +142,15 @@ function functionLines(f: PdkFunction): string[] {
       for (const item of list) out.push(`        - ${scalar(item)}`);
     }
   }
-  if (f.protobuf) put('protobuf', flowMap([['rpc', f.protobuf.rpc], ['input', f.protobuf.input], ['output', f.protobuf.output]]));
+  if (f.protobuf)
+    put(
+      'protobuf',
+      flowMap([
+        ['rpc', f.protobuf.rpc],
+        ['input', f.protobuf.input],
+        ['output', f.protobuf.output],
+      ]),
+    );
   if (f.changes?.length) {
     out.push('    changes:');
     for (const c of f.changes) out.push(`      - ${flowEntry(c, ['field', 'since', 'until', 'value'])}`);

@@ -14,7 +14,10 @@ class AddHeader {
 
   async response(kong) {
     const status = await kong.response.getStatus();
-    await kong.response.setHeader(this.config.header || 'x-added-by', `${this.config.value || 'kong-ts-pdk'}; upstream=${status}`);
+    await kong.response.setHeader(
+      this.config.header || 'x-added-by',
+      `${this.config.value || 'kong-ts-pdk'}; upstream=${status}`,
+    );
   }
 }
 

@@ -16,7 +16,11 @@ class ApiKey implements KongPlugin<ApiKeyConfig> {
   async access(kong: Kong): Promise<void> {
     const key = await kong.request.getHeader(this.config.header);
     if (key === undefined || !this.config.keys.includes(key)) {
-      await kong.response.exit(401, { message: 'invalid or missing API key' }, { 'www-authenticate': `ApiKey header="${this.config.header}"` });
+      await kong.response.exit(
+        401,
+        { message: 'invalid or missing API key' },
+        { 'www-authenticate': `ApiKey header="${this.config.header}"` },
+      );
       return;
     }
     await kong.service.request.clearHeader(this.config.header);

@@ -246,7 +246,9 @@ const TSCONFIG = `${JSON.stringify(
  */
 export function scaffoldPlugin(name: string, targetDir: string, options: ScaffoldOptions = {}): ScaffoldResult {
   if (!NAME.test(name)) {
-    throw new UsageError(`plugin name "${name}" must be lower-case letters and digits, words joined by - or _, starting with a letter (e.g. my-plugin)`);
+    throw new UsageError(
+      `plugin name "${name}" must be lower-case letters and digits, words joined by - or _, starting with a letter (e.g. my-plugin)`,
+    );
   }
   const kit = options.kit ?? 'kong-ts-pdk/testing';
   const dir = path.resolve(targetDir);
@@ -259,7 +261,8 @@ export function scaffoldPlugin(name: string, targetDir: string, options: Scaffol
     [ownsReadme ? mainReadme : path.join(dir, `${name}.README.md`), readme(name, kit)],
   ]);
   if (options.project ?? true) {
-    if (!fs.existsSync(path.join(dir, 'package.json'))) files.set(path.join(dir, 'package.json'), packageJson(name, kit));
+    if (!fs.existsSync(path.join(dir, 'package.json')))
+      files.set(path.join(dir, 'package.json'), packageJson(name, kit));
     if (!fs.existsSync(path.join(dir, 'tsconfig.json'))) files.set(path.join(dir, 'tsconfig.json'), TSCONFIG);
   }
   if (!options.force) {
@@ -268,12 +271,24 @@ export function scaffoldPlugin(name: string, targetDir: string, options: Scaffol
   }
   fs.mkdirSync(dir, { recursive: true });
   for (const [file, text] of files) fs.writeFileSync(file, text);
-  return { name, dir, files: [...files.keys()], pluginFile: path.join(dir, `${name}.ts`), testFile: path.join(dir, `${name}.test.ts`) };
+  return {
+    name,
+    dir,
+    files: [...files.keys()],
+    pluginFile: path.join(dir, `${name}.ts`),
+    testFile: path.join(dir, `${name}.test.ts`),
+  };
 }
 
 const FLAGS: readonly FlagSpec[] = [
   { names: ['dir', 'd'], key: 'dir', value: true, arg: '<dir>', help: 'where to write the plugin (default ./<name>)' },
-  { names: ['kit'], key: 'kit', value: true, arg: '<module>', help: 'module the test imports the kit from (default kong-ts-pdk/testing)' },
+  {
+    names: ['kit'],
+    key: 'kit',
+    value: true,
+    arg: '<module>',
+    help: 'module the test imports the kit from (default kong-ts-pdk/testing)',
+  },
   { names: ['force', 'f'], key: 'force', help: 'overwrite existing files' },
   { names: ['no-project'], key: 'noProject', help: 'do not write package.json and tsconfig.json' },
   { names: ['h', 'help'], key: 'help', help: 'print this help' },
@@ -284,7 +299,13 @@ export async function runNew(argv: string[]): Promise<number> {
   try {
     const { flags, positional } = parseFlags(argv, FLAGS);
     if (flags.help) {
-      process.stderr.write(usage('kong-ts-pdk new <name> [--dir <dir>]', 'Write a new TypeScript plugin, its test (with the kit) and a README.', FLAGS));
+      process.stderr.write(
+        usage(
+          'kong-ts-pdk new <name> [--dir <dir>]',
+          'Write a new TypeScript plugin, its test (with the kit) and a README.',
+          FLAGS,
+        ),
+      );
       return 2;
     }
     const name = positional[0];

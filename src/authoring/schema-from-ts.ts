@@ -60,7 +60,8 @@ import { sidecarPath } from '../schema/implicit-schema.js';
 export const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 /** Why a derivation failed. */
-export type DerivationErrorCode = 'NO_CONFIG_TYPE' | 'AMBIGUOUS_CONFIG_TYPE' | 'UNSUPPORTED_TYPE' | 'BAD_TAG' | 'KONG_REFUSES';
+export type DerivationErrorCode =
+  'NO_CONFIG_TYPE' | 'AMBIGUOUS_CONFIG_TYPE' | 'UNSUPPORTED_TYPE' | 'BAD_TAG' | 'KONG_REFUSES';
 
 /** A derivation error; the message names the file or the property path. */
 export class SchemaDerivationError extends Error {
@@ -108,11 +109,28 @@ interface Side {
   hasMax?: boolean;
 }
 
-const FIELD_ORDER = ['type', 'required', 'default', 'description', 'one_of', 'between', 'len_min', 'len_max', 'match', 'elements', 'keys', 'values', 'fields'];
+const FIELD_ORDER = [
+  'type',
+  'required',
+  'default',
+  'description',
+  'one_of',
+  'between',
+  'len_min',
+  'len_max',
+  'match',
+  'elements',
+  'keys',
+  'values',
+  'fields',
+];
 
 /** Puts a definition's attributes in a stable order, in place (its identity keys side info). */
 function ordered(def: KongFieldDef): KongFieldDef {
-  const keys = [...FIELD_ORDER.filter((k) => def[k] !== undefined), ...Object.keys(def).filter((k) => !FIELD_ORDER.includes(k) && def[k] !== undefined)];
+  const keys = [
+    ...FIELD_ORDER.filter((k) => def[k] !== undefined),
+    ...Object.keys(def).filter((k) => !FIELD_ORDER.includes(k) && def[k] !== undefined),
+  ];
   const entries = keys.map((k) => [k, def[k]] as const);
   for (const k of Object.keys(def)) delete def[k];
   for (const [k, v] of entries) def[k] = v;
@@ -133,12 +151,15 @@ function loadMorph(): typeof Morph {
   return require('ts-morph') as typeof Morph;
 }
 
-let ajvForDefaults: { validate(schema: object, data: unknown): boolean; errorsText(errors?: unknown): string; errors?: unknown } | undefined;
+let ajvForDefaults:
+  | { validate(schema: object, data: unknown): boolean; errorsText(errors?: unknown): string; errors?: unknown }
+  | undefined;
 
 function defaultProblem(schema: JsonSchema, value: unknown): string | undefined {
   if (!ajvForDefaults) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => NonNullable<typeof ajvForDefaults> }).default;
+    const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => NonNullable<typeof ajvForDefaults> })
+      .default;
     ajvForDefaults = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   }
   const { $schema: _, ...rest } = schema;
@@ -175,11 +196,20 @@ class Deriver {
       const name = prop.getName();
       const p = `${at}.${name}`;
       const decl = prop.getValueDeclaration() ?? prop.getDeclarations()[0];
-      if (decl && (Node.isMethodSignature(decl) || Node.isMethodDeclaration(decl) || Node.isGetAccessorDeclaration(decl) || Node.isSetAccessorDeclaration(decl))) {
+      if (
+        decl &&
+        (Node.isMethodSignature(decl) ||
+          Node.isMethodDeclaration(decl) ||
+          Node.isGetAccessorDeclaration(decl) ||
+          Node.isSetAccessorDeclaration(decl))
+      ) {
         unsupported(p, 'a method (a config holds data only)');
       }
       const tags = this.tags(decl);
-      const written = decl && (Node.isPropertySignature(decl) || Node.isPropertyDeclaration(decl)) ? decl.getTypeNode()?.getText() : undefined;
+      const written =
+        decl && (Node.isPropertySignature(decl) || Node.isPropertyDeclaration(decl))
+          ? decl.getTypeNode()?.getText()
+          : undefined;
       const propType = prop.getTypeAtLocation(this.sf);
       const { def, nullable } = this.field(propType, p, tags, stack, written);
       if (!prop.isOptional() && !nullable) def.required = true;
@@ -205,7 +235,13 @@ class Deriver {
   }
 
   /** A property's type as a field definition; `nullable` when undefined/null is part of it. */
-  private field(type: Morph.Type, at: string, tags: Tags, stack: readonly Morph.Type[], written?: string): { def: KongFieldDef; nullable: boolean } {
+  private field(
+    type: Morph.Type,
+    at: string,
+    tags: Tags,
+    stack: readonly Morph.Type[],
+    written?: string,
+  ): { def: KongFieldDef; nullable: boolean } {
     const integer = tags.has('integer');
     let members = [type];
     if (type.isUnion() && !type.isBoolean()) members = type.getUnionTypes();
@@ -214,32 +250,49 @@ class Deriver {
     return { def: this.members(kept, at, integer, stack, written ?? type.getText(this.sf)), nullable };
   }
 
-  private members(types: Morph.Type[], at: string, integer: boolean, stack: readonly Morph.Type[], written: string): KongFieldDef {
+  private members(
+    types: Morph.Type[],
+    at: string,
+    integer: boolean,
+    stack: readonly Morph.Type[],
+    written: string,
+  ): KongFieldDef {
     if (types.length === 0) unsupported(at, written);
     if (types.every((t) => t.isBooleanLiteral() || t.isBoolean())) return { type: 'boolean' };
-    if (types.every((t) => t.isStringLiteral())) return { type: 'string', one_of: types.map((t) => t.getLiteralValue() as string) };
+    if (types.every((t) => t.isStringLiteral()))
+      return { type: 'string', one_of: types.map((t) => t.getLiteralValue() as string) };
     if (types.every((t) => t.isNumberLiteral())) {
       const values = types.map((t) => t.getLiteralValue() as number);
-      if (integer && !values.every(Number.isInteger)) unsupported(at, `${written} (@integer, but not every value is an integer)`);
+      if (integer && !values.every(Number.isInteger))
+        unsupported(at, `${written} (@integer, but not every value is an integer)`);
       return { type: integer ? 'integer' : 'number', one_of: values };
     }
-    if (types.length > 1) unsupported(at, `${written} (a union; only unions of string literals or of number literals map to Kong)`);
+    if (types.length > 1)
+      unsupported(at, `${written} (a union; only unions of string literals or of number literals map to Kong)`);
     return this.single(types[0]!, at, integer, stack, written);
   }
 
-  private single(t: Morph.Type, at: string, integer: boolean, stack: readonly Morph.Type[], written: string): KongFieldDef {
+  private single(
+    t: Morph.Type,
+    at: string,
+    integer: boolean,
+    stack: readonly Morph.Type[],
+    written: string,
+  ): KongFieldDef {
     if (isUnresolved(t)) this.attempt.unresolved = true;
     if (t.isAny()) unsupported(at, written === 'any' ? 'any' : `${written} (unresolved or any)`);
     if (t.isUnknown()) unsupported(at, 'unknown');
     if (t.isString()) return { type: 'string' };
     if (t.isNumber()) return { type: integer ? 'integer' : 'number' };
     if (t.isBoolean()) return { type: 'boolean' };
-    if (t.isStringLiteral() || t.isNumberLiteral() || t.isBooleanLiteral()) return this.members([t], at, integer, stack, written);
+    if (t.isStringLiteral() || t.isNumberLiteral() || t.isBooleanLiteral())
+      return this.members([t], at, integer, stack, written);
     if (t.isTuple()) unsupported(at, `${written} (a tuple)`);
     if (t.isArray() || t.isReadonlyArray()) {
       const element = t.getTypeArguments()[0]!;
       const inner = this.field(element, `${at}[]`, new Map(integer ? [['integer', '']] : []), stack, undefined);
-      if (inner.nullable) unsupported(`${at}[]`, `${element.getText(this.sf)} (array elements cannot be null or undefined)`);
+      if (inner.nullable)
+        unsupported(`${at}[]`, `${element.getText(this.sf)} (array elements cannot be null or undefined)`);
       return { type: 'array', elements: ordered(inner.def) };
     }
     if (t.isObject() || t.isIntersection()) {
@@ -250,14 +303,26 @@ class Deriver {
       const props = t.getProperties();
       if (index) {
         if (props.length) unsupported(at, `${written} (properties and an index signature together)`);
-        const values = this.field(index, `${at}.<value>`, new Map(integer ? [['integer', '']] : []), [...stack, t], undefined);
-        if (values.nullable) unsupported(`${at}.<value>`, `${index.getText(this.sf)} (map values cannot be null or undefined)`);
+        const values = this.field(
+          index,
+          `${at}.<value>`,
+          new Map(integer ? [['integer', '']] : []),
+          [...stack, t],
+          undefined,
+        );
+        if (values.nullable)
+          unsupported(`${at}.<value>`, `${index.getText(this.sf)} (map values cannot be null or undefined)`);
         return { type: 'map', keys: { type: 'string' }, values: ordered(values.def) };
       }
       if (t.getNumberIndexType()) unsupported(at, `${written} (a numeric index signature)`);
       const symbol = t.getSymbol();
       const name = symbol?.getName();
-      if (name && name !== '__type' && name !== '__object' && symbol!.getDeclarations().some((d) => this.isLibrary(d.getSourceFile()))) {
+      if (
+        name &&
+        name !== '__type' &&
+        name !== '__object' &&
+        symbol!.getDeclarations().some((d) => this.isLibrary(d.getSourceFile()))
+      ) {
         unsupported(at, `${written} (a library type)`);
       }
       return { type: 'record', fields: this.record(t, at, [...stack, t]) };
@@ -267,7 +332,9 @@ class Deriver {
 
   private isLibrary(sf: Morph.SourceFile): boolean {
     const p = sf.getFilePath();
-    return sf.isDeclarationFile() && (p.includes('/node_modules/typescript/lib/') || p.includes('/node_modules/@types/'));
+    return (
+      sf.isDeclarationFile() && (p.includes('/node_modules/typescript/lib/') || p.includes('/node_modules/@types/'))
+    );
   }
 
   private sideOf(def: KongFieldDef): Side {
@@ -280,7 +347,8 @@ class Deriver {
     const side = this.sideOf(def);
     const hasNumber = (d: KongFieldDef | undefined): boolean =>
       !!d && (d.type === 'integer' || d.type === 'number' || hasNumber(d.elements) || hasNumber(d.values));
-    if (tags.has('integer') && !hasNumber(def)) badTag(at, '@integer applies to number fields (or arrays and maps of numbers)');
+    if (tags.has('integer') && !hasNumber(def))
+      badTag(at, '@integer applies to number fields (or arrays and maps of numbers)');
 
     const num = (tag: string): number | undefined => {
       if (!tags.has(tag)) return undefined;
@@ -292,7 +360,8 @@ class Deriver {
     const min = num('minimum');
     const max = num('maximum');
     if (min !== undefined || max !== undefined) {
-      if (def.type !== 'number' && def.type !== 'integer') badTag(at, `@${min !== undefined ? 'minimum' : 'maximum'} applies to number fields, not ${def.type}`);
+      if (def.type !== 'number' && def.type !== 'integer')
+        badTag(at, `@${min !== undefined ? 'minimum' : 'maximum'} applies to number fields, not ${def.type}`);
       if (min !== undefined && max !== undefined && min > max) badTag(at, `@minimum ${min} is above @maximum ${max}`);
       def.between = [min ?? -UNBOUNDED, max ?? UNBOUNDED];
       side.hasMin = min !== undefined;
@@ -301,14 +370,20 @@ class Deriver {
 
     const len = (tag: string): number | undefined => {
       const n = num(tag);
-      if (n !== undefined && (!Number.isInteger(n) || n < 0)) badTag(at, `@${tag} needs a non-negative integer, got ${n}`);
+      if (n !== undefined && (!Number.isInteger(n) || n < 0))
+        badTag(at, `@${tag} needs a non-negative integer, got ${n}`);
       return n;
     };
     const lenMin = len('minLength');
     const lenMax = len('maxLength');
     if (lenMin !== undefined || lenMax !== undefined) {
-      if (!['string', 'array', 'map'].includes(def.type)) badTag(at, `@${lenMin !== undefined ? 'minLength' : 'maxLength'} applies to strings, arrays and maps, not ${def.type}`);
-      if (lenMin !== undefined && lenMax !== undefined && lenMin > lenMax) badTag(at, `@minLength ${lenMin} is above @maxLength ${lenMax}`);
+      if (!['string', 'array', 'map'].includes(def.type))
+        badTag(
+          at,
+          `@${lenMin !== undefined ? 'minLength' : 'maxLength'} applies to strings, arrays and maps, not ${def.type}`,
+        );
+      if (lenMin !== undefined && lenMax !== undefined && lenMin > lenMax)
+        badTag(at, `@minLength ${lenMin} is above @maxLength ${lenMax}`);
       if (lenMin !== undefined) def.len_min = lenMin;
       if (lenMax !== undefined) def.len_max = lenMax;
     }
@@ -320,7 +395,10 @@ class Deriver {
       const lua = regexToLuaPattern(re);
       if (lua.ok) def.match = lua.pattern;
       else if (lua.reason.startsWith('not a valid regular expression')) badTag(at, `@pattern ${re}: ${lua.reason}`);
-      else this.warnings.push(`${at}: @pattern ${re} has no exact Lua pattern equivalent (${lua.reason}); Kong's schema goes without "match", the JSON Schema keeps "pattern"`);
+      else
+        this.warnings.push(
+          `${at}: @pattern ${re} has no exact Lua pattern equivalent (${lua.reason}); Kong's schema goes without "match", the JSON Schema keeps "pattern"`,
+        );
       side.pattern = re;
     }
 
@@ -338,7 +416,8 @@ class Deriver {
       } catch {
         badTag(at, `@default must be a JSON value (strings in double quotes), got ${JSON.stringify(text)}`);
       }
-      if (value === null) badTag(at, '@default null is not allowed (Kong reads a null as cjson.null); leave the tag out');
+      if (value === null)
+        badTag(at, '@default null is not allowed (Kong reads a null as cjson.null); leave the tag out');
       const schema = this.jsonSchemaOf([{ x: def }]);
       const problem = defaultProblem((schema.properties as Record<string, JsonSchema>).x!, value);
       if (problem) badTag(at, `@default ${text} does not fit the field: ${problem}`);
@@ -375,30 +454,47 @@ function usable(m: typeof Morph, t: Morph.Type, attempt: Attempt): boolean {
   return !t.isAny() && !t.isUnknown() && !(t.getFlags() & m.ts.TypeFlags.Never);
 }
 
-function findConfigType(m: typeof Morph, sf: Morph.SourceFile, file: string, typeName: string | undefined, attempt: Attempt): FoundType {
+function findConfigType(
+  m: typeof Morph,
+  sf: Morph.SourceFile,
+  file: string,
+  typeName: string | undefined,
+  attempt: Attempt,
+): FoundType {
   const { Node, SyntaxKind } = m;
   if (typeName !== undefined) {
     const decl = sf.getInterface(typeName) ?? sf.getTypeAlias(typeName) ?? sf.getClass(typeName);
-    if (!decl) throw new SchemaDerivationError(`${file}: no interface, type alias or class named ${typeName}`, 'NO_CONFIG_TYPE');
+    if (!decl)
+      throw new SchemaDerivationError(`${file}: no interface, type alias or class named ${typeName}`, 'NO_CONFIG_TYPE');
     return { type: decl.getType(), name: typeName };
   }
   const found: { node: Morph.TypeNode; how: string }[] = [];
-  for (const cls of [...sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration), ...sf.getDescendantsOfKind(SyntaxKind.ClassExpression)]) {
+  for (const cls of [
+    ...sf.getDescendantsOfKind(SyntaxKind.ClassDeclaration),
+    ...sf.getDescendantsOfKind(SyntaxKind.ClassExpression),
+  ]) {
     for (const h of cls.getImplements()) {
       const arg = h.getTypeArguments()[0];
-      if (/(^|\.)KongPlugin$/.test(h.getExpression().getText()) && arg && usable(m, arg.getType(), attempt)) found.push({ node: arg, how: `implements KongPlugin<${arg.getText()}>` });
+      if (/(^|\.)KongPlugin$/.test(h.getExpression().getText()) && arg && usable(m, arg.getType(), attempt))
+        found.push({ node: arg, how: `implements KongPlugin<${arg.getText()}>` });
     }
   }
   if (found.length === 0) {
     for (const ref of sf.getDescendantsOfKind(SyntaxKind.TypeReference)) {
       const arg = ref.getTypeArguments()[0];
-      if (/(^|\.)PluginModule$/.test(ref.getTypeName().getText()) && arg && usable(m, arg.getType(), attempt)) found.push({ node: arg, how: `PluginModule<${arg.getText()}>` });
+      if (/(^|\.)PluginModule$/.test(ref.getTypeName().getText()) && arg && usable(m, arg.getType(), attempt))
+        found.push({ node: arg, how: `PluginModule<${arg.getText()}>` });
     }
   }
   if (found.length) {
-    const distinct = found.filter((f, i) => found.findIndex((g) => g.node.getType().compilerType === f.node.getType().compilerType) === i);
+    const distinct = found.filter(
+      (f, i) => found.findIndex((g) => g.node.getType().compilerType === f.node.getType().compilerType) === i,
+    );
     if (distinct.length > 1) {
-      throw new SchemaDerivationError(`${file}: several config types (${distinct.map((f) => f.how).join(', ')}); pick one with --type`, 'AMBIGUOUS_CONFIG_TYPE');
+      throw new SchemaDerivationError(
+        `${file}: several config types (${distinct.map((f) => f.how).join(', ')}); pick one with --type`,
+        'AMBIGUOUS_CONFIG_TYPE',
+      );
     }
     const node = distinct[0]!.node;
     return { type: node.getType(), name: Node.isTypeReference(node) ? node.getTypeName().getText() : node.getText() };
@@ -409,7 +505,10 @@ function findConfigType(m: typeof Morph, sf: Morph.SourceFile, file: string, typ
   const pick = pool.find((d) => d.getName() === 'Config') ?? (pool.length === 1 ? pool[0] : undefined);
   if (pick) return { type: pick.getType(), name: pick.getName() };
   if (pool.length > 1) {
-    throw new SchemaDerivationError(`${file}: several candidate config types (${pool.map((d) => d.getName()).join(', ')}); use implements KongPlugin<…> or --type`, 'AMBIGUOUS_CONFIG_TYPE');
+    throw new SchemaDerivationError(
+      `${file}: several candidate config types (${pool.map((d) => d.getName()).join(', ')}); use implements KongPlugin<…> or --type`,
+      'AMBIGUOUS_CONFIG_TYPE',
+    );
   }
   throw new SchemaDerivationError(
     `${file}: no config type found (looked for implements KongPlugin<Config>, PluginModule<Config>, an interface or type named Config or …Config)`,
@@ -446,7 +545,9 @@ function derive(m: typeof Morph, file: string, abs: string, options: DeriveOptio
   const ts = m.ts;
   const relativeOnly: Morph.ResolutionHostFactory = (host, getOptions) => ({
     resolveModuleNames: (names, containingFile) =>
-      names.map((n) => (/^\.\.?(\/|$)/.test(n) ? ts.resolveModuleName(n, containingFile, getOptions(), host).resolvedModule : undefined)),
+      names.map((n) =>
+        /^\.\.?(\/|$)/.test(n) ? ts.resolveModuleName(n, containingFile, getOptions(), host).resolvedModule : undefined,
+      ),
   });
   const project = new m.Project({
     ...(attempt.packages ? {} : { resolutionHost: relativeOnly }),
@@ -468,30 +569,54 @@ function derive(m: typeof Morph, file: string, abs: string, options: DeriveOptio
   const found = findConfigType(m, sf, file, options.typeName, attempt);
   const deriver = new Deriver(m, sf, attempt);
   const rootText = found.type.getText(sf);
-  if (!found.type.isObject() && !found.type.isIntersection()) unsupported('config', `${rootText} (the config must be an object type)`);
-  if (found.type.getStringIndexType()) unsupported('config', `${rootText} (the config must be a record with named fields, not a map)`);
+  if (!found.type.isObject() && !found.type.isIntersection())
+    unsupported('config', `${rootText} (the config must be an object type)`);
+  if (found.type.getStringIndexType())
+    unsupported('config', `${rootText} (the config must be a record with named fields, not a map)`);
   const fields = deriver.record(found.type, 'config', [found.type]);
 
   const name = (options.name ?? staticName(m, sf) ?? path.basename(abs).replace(/\.[cm]?[jt]s$/, '')).toLowerCase();
   const kong: KongPluginSchema = { name, fields: [{ config: { type: 'record', fields } }] };
   const problems = checkKongSchema(kong);
-  if (problems.length) throw new SchemaDerivationError(`${file}: Kong would refuse the derived schema: ${problems.join('; ')}`, 'KONG_REFUSES');
+  if (problems.length)
+    throw new SchemaDerivationError(
+      `${file}: Kong would refuse the derived schema: ${problems.join('; ')}`,
+      'KONG_REFUSES',
+    );
   const jsonSchema: JsonSchema = { $schema: JSON_SCHEMA_DIALECT, title: found.name, ...deriver.jsonSchemaOf(fields) };
 
   const dependencies = project
     .getProgram()
     .compilerObject.getSourceFiles()
     .map((f) => path.resolve(f.fileName))
-    .filter((f) => f !== abs && !f.endsWith('.d.ts') && !f.split(path.sep).includes('node_modules') && fs.existsSync(f));
+    .filter(
+      (f) => f !== abs && !f.endsWith('.d.ts') && !f.split(path.sep).includes('node_modules') && fs.existsSync(f),
+    );
   return { kong, jsonSchema, configTypeName: found.name, warnings: deriver.warnings, dependencies };
 }
 
 const FLAGS: readonly FlagSpec[] = [
   { names: ['kong-only'], key: 'kongOnly', help: "print only Kong's schema" },
   { names: ['json-schema-only'], key: 'jsonOnly', help: 'print only the JSON Schema' },
-  { names: ['write', 'w'], key: 'write', help: 'write <file minus extension>.schema.json next to the plugin (read by the server when the plugin exports no Schema)' },
-  { names: ['type'], key: 'type', value: true, arg: '<name>', help: 'the config type (default: implements KongPlugin<T>, PluginModule<T>, else a type named Config or …Config)' },
-  { names: ['name'], key: 'name', value: true, arg: '<plugin>', help: "the plugin name in Kong's schema (default: the Name export, else the file name)" },
+  {
+    names: ['write', 'w'],
+    key: 'write',
+    help: 'write <file minus extension>.schema.json next to the plugin (read by the server when the plugin exports no Schema)',
+  },
+  {
+    names: ['type'],
+    key: 'type',
+    value: true,
+    arg: '<name>',
+    help: 'the config type (default: implements KongPlugin<T>, PluginModule<T>, else a type named Config or …Config)',
+  },
+  {
+    names: ['name'],
+    key: 'name',
+    value: true,
+    arg: '<plugin>',
+    help: "the plugin name in Kong's schema (default: the Name export, else the file name)",
+  },
   { names: ['h', 'help'], key: 'help', help: 'print this help' },
 ];
 
@@ -507,12 +632,19 @@ export async function runSchema(argv: string[]): Promise<number> {
     const parsed = parseFlags(argv, FLAGS);
     flags = parsed.flags;
     if (flags.help) {
-      process.stderr.write(usage('kong-ts-pdk schema <plugin file> [flags]', "Derive a TypeScript plugin's config schemas (Kong's and JSON Schema) from its config type.", FLAGS));
+      process.stderr.write(
+        usage(
+          'kong-ts-pdk schema <plugin file> [flags]',
+          "Derive a TypeScript plugin's config schemas (Kong's and JSON Schema) from its config type.",
+          FLAGS,
+        ),
+      );
       return 2;
     }
     if (parsed.positional.length !== 1) throw new UsageError('schema takes exactly one plugin file');
     if (flags.kongOnly && flags.jsonOnly) throw new UsageError('--kong-only and --json-schema-only exclude each other');
-    if (flags.write && (flags.kongOnly || flags.jsonOnly)) throw new UsageError('--write writes both schemas; drop --kong-only/--json-schema-only');
+    if (flags.write && (flags.kongOnly || flags.jsonOnly))
+      throw new UsageError('--write writes both schemas; drop --kong-only/--json-schema-only');
     file = parsed.positional[0]!;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -23,7 +23,10 @@ export type ParsedFlags = Record<string, string | boolean | number | undefined>;
 export class UsageError extends Error {}
 
 /** Parses `argv` against `specs`; positional arguments are returned apart. */
-export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): { flags: ParsedFlags; positional: string[] } {
+export function parseFlags(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+): { flags: ParsedFlags; positional: string[] } {
   const byName = new Map<string, FlagSpec>();
   for (const s of specs) for (const n of s.names) byName.set(n, s);
   const flags: ParsedFlags = {};
@@ -68,5 +71,13 @@ export function usage(command: string, summary: string, specs: readonly FlagSpec
     return [`${names}${s.value ? ` ${s.arg ?? '<value>'}` : ''}`, s.help] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length));
-  return [`Usage: ${command}`, '', summary, '', 'Flags (one or two dashes both work):', ...rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`), ''].join('\n');
+  return [
+    `Usage: ${command}`,
+    '',
+    summary,
+    '',
+    'Flags (one or two dashes both work):',
+    ...rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`),
+    '',
+  ].join('\n');
 }

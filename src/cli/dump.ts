@@ -38,7 +38,9 @@ function warnTooNewCalls(p: LoadedPlugin, logger: Logger): void {
     return;
   }
   for (const call of callsNewerThan(source, p.minKongVersion)) {
-    logger.warn(`plugin ${p.name} targets Kong ${p.minKongVersion} but calls ${call.camel} (${call.name}), which Kong ${call.since} added; on older Kong it resolves undefined`);
+    logger.warn(
+      `plugin ${p.name} targets Kong ${p.minKongVersion} but calls ${call.camel} (${call.name}), which Kong ${call.since} added; on older Kong it resolves undefined`,
+    );
   }
 }
 

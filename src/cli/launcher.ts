@@ -27,7 +27,14 @@ function shellQuote(s: string): string {
 export function launcherScript(spec: LauncherSpec): string {
   const node = spec.node ?? process.execPath;
   const server = spec.server ?? path.resolve(__dirname, '..', '..', '..', 'bin', 'kong-ts-pluginserver');
-  const args = [shellQuote(node), shellQuote(server), '-d', shellQuote(path.resolve(spec.pluginsDir)), '--plugin', shellQuote(spec.name)];
+  const args = [
+    shellQuote(node),
+    shellQuote(server),
+    '-d',
+    shellQuote(path.resolve(spec.pluginsDir)),
+    '--plugin',
+    shellQuote(spec.name),
+  ];
   if (spec.prefix) args.push('-p', shellQuote(path.resolve(spec.prefix)));
   return [
     '#!/bin/sh',

@@ -22,18 +22,76 @@ import { installShutdown } from './process.js';
 import { VERSION } from './version.js';
 
 const FLAGS: readonly FlagSpec[] = [
-  { names: ['d', 'plugins-directory'], key: 'dir', value: true, arg: '<dir>', help: 'directory of plugins (.js, .cjs, .mjs, .ts files or packages)' },
-  { names: ['p', 'kong-prefix'], key: 'prefix', value: true, arg: '<prefix>', help: 'directory of the socket (default /usr/local/kong)' },
-  { names: ['sock-name'], key: 'sockName', value: true, arg: '<name>', help: 'socket file name in multi-plugin mode (default js_pluginserver.sock)' },
-  { names: ['plugin'], key: 'plugin', value: true, arg: '<name>', help: 'one-plugin mode: serve only this plugin on <prefix>/<name>.socket' },
-  { names: ['dump'], key: 'dump', help: 'print {"Protocol":"MsgPack:1","Plugins":[info]} for the --plugin (or the only plugin) and exit' },
-  { names: ['dump-all-plugins'], key: 'dumpAll', help: 'print a JSON array of every plugin\'s info and exit' },
-  { names: ['dump-plugin-info'], key: 'dumpInfo', value: true, arg: '<name>', help: 'print one plugin\'s info as MessagePack and exit' },
+  {
+    names: ['d', 'plugins-directory'],
+    key: 'dir',
+    value: true,
+    arg: '<dir>',
+    help: 'directory of plugins (.js, .cjs, .mjs, .ts files or packages)',
+  },
+  {
+    names: ['p', 'kong-prefix'],
+    key: 'prefix',
+    value: true,
+    arg: '<prefix>',
+    help: 'directory of the socket (default /usr/local/kong)',
+  },
+  {
+    names: ['sock-name'],
+    key: 'sockName',
+    value: true,
+    arg: '<name>',
+    help: 'socket file name in multi-plugin mode (default js_pluginserver.sock)',
+  },
+  {
+    names: ['plugin'],
+    key: 'plugin',
+    value: true,
+    arg: '<name>',
+    help: 'one-plugin mode: serve only this plugin on <prefix>/<name>.socket',
+  },
+  {
+    names: ['dump'],
+    key: 'dump',
+    help: 'print {"Protocol":"MsgPack:1","Plugins":[info]} for the --plugin (or the only plugin) and exit',
+  },
+  { names: ['dump-all-plugins'], key: 'dumpAll', help: "print a JSON array of every plugin's info and exit" },
+  {
+    names: ['dump-plugin-info'],
+    key: 'dumpInfo',
+    value: true,
+    arg: '<name>',
+    help: "print one plugin's info as MessagePack and exit",
+  },
   { names: ['v', 'verbose'], key: 'verbose', count: true, help: 'more log lines (-v info, -v -v debug)' },
-  { names: ['log-level'], key: 'logLevel', value: true, arg: '<level>', help: `log level: ${LOG_LEVELS.join(', ')} (default warn; -v raises it)` },
-  { names: ['event-ttl'], key: 'eventTtl', value: true, arg: '<seconds>', help: `free an event Kong stopped driving after this long (default ${DEFAULT_SERVER_OPTIONS.eventTtlMs / 1000})` },
-  { names: ['instance-idle'], key: 'instanceIdle', value: true, arg: '<seconds>', help: `forget an instance idle this long (default ${DEFAULT_SERVER_OPTIONS.instanceIdleMs / 1000})` },
-  { names: ['max-message-size'], key: 'maxMessage', value: true, arg: '<bytes>', help: `largest message accepted (default ${DEFAULT_SERVER_OPTIONS.maxMessageBytes})` },
+  {
+    names: ['log-level'],
+    key: 'logLevel',
+    value: true,
+    arg: '<level>',
+    help: `log level: ${LOG_LEVELS.join(', ')} (default warn; -v raises it)`,
+  },
+  {
+    names: ['event-ttl'],
+    key: 'eventTtl',
+    value: true,
+    arg: '<seconds>',
+    help: `free an event Kong stopped driving after this long (default ${DEFAULT_SERVER_OPTIONS.eventTtlMs / 1000})`,
+  },
+  {
+    names: ['instance-idle'],
+    key: 'instanceIdle',
+    value: true,
+    arg: '<seconds>',
+    help: `forget an instance idle this long (default ${DEFAULT_SERVER_OPTIONS.instanceIdleMs / 1000})`,
+  },
+  {
+    names: ['max-message-size'],
+    key: 'maxMessage',
+    value: true,
+    arg: '<bytes>',
+    help: `largest message accepted (default ${DEFAULT_SERVER_OPTIONS.maxMessageBytes})`,
+  },
   { names: ['no-greeting'], key: 'noGreeting', help: 'do not send the serverPid notification on connect' },
   { names: ['version'], key: 'version', help: 'print the version and exit' },
   { names: ['h', 'help'], key: 'help', help: 'print this help and exit' },
@@ -51,7 +109,8 @@ function positiveNumber(flag: string, v: string | boolean | number | undefined):
 function logLevelOf(flags: Record<string, unknown>): LogLevel {
   if (flags.logLevel !== undefined) {
     const l = String(flags.logLevel);
-    if (!(LOG_LEVELS as readonly string[]).includes(l)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+    if (!(LOG_LEVELS as readonly string[]).includes(l))
+      throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     return l as LogLevel;
   }
   const v = (flags.verbose as number | undefined) ?? 0;
@@ -150,7 +209,12 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   }
 
   const prefix = path.resolve(typeof flags.prefix === 'string' ? flags.prefix : '/usr/local/kong');
-  const sockName = only !== undefined ? `${only}.socket` : typeof flags.sockName === 'string' ? flags.sockName : 'js_pluginserver.sock';
+  const sockName =
+    only !== undefined
+      ? `${only}.socket`
+      : typeof flags.sockName === 'string'
+        ? flags.sockName
+        : 'js_pluginserver.sock';
   const socketPath = path.join(prefix, sockName);
   const server = new PluginServer(plugins, dir, { ...options, logger });
   try {
@@ -159,7 +223,9 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     logger.error(`cannot listen on ${socketPath}: ${errorText(e)}`);
     return 1;
   }
-  logger.info(`kong-ts-pluginserver ${VERSION} (pid ${process.pid}) serving ${[...plugins.keys()].join(', ') || 'no plugins'} on ${socketPath}`);
+  logger.info(
+    `kong-ts-pluginserver ${VERSION} (pid ${process.pid}) serving ${[...plugins.keys()].join(', ') || 'no plugins'} on ${socketPath}`,
+  );
   installShutdown(() => server.close(500), logger);
   return -1;
 }

@@ -16,8 +16,20 @@ import { writeLauncher } from './launcher.js';
 
 const LAUNCHER_FLAGS: readonly FlagSpec[] = [
   { names: ['d', 'plugins-directory'], key: 'dir', value: true, arg: '<dir>', help: 'the plugins directory' },
-  { names: ['out', 'o'], key: 'out', value: true, arg: '<file>', help: 'where to write the launcher (default /usr/local/bin/<name>)' },
-  { names: ['p', 'kong-prefix'], key: 'prefix', value: true, arg: '<prefix>', help: 'socket directory (default /usr/local/kong, as Kong 3.9)' },
+  {
+    names: ['out', 'o'],
+    key: 'out',
+    value: true,
+    arg: '<file>',
+    help: 'where to write the launcher (default /usr/local/bin/<name>)',
+  },
+  {
+    names: ['p', 'kong-prefix'],
+    key: 'prefix',
+    value: true,
+    arg: '<prefix>',
+    help: 'socket directory (default /usr/local/kong, as Kong 3.9)',
+  },
   { names: ['h', 'help'], key: 'help', help: 'print this help' },
 ];
 
@@ -34,14 +46,24 @@ Commands:
 async function launcher(argv: readonly string[]): Promise<number> {
   const { flags, positional } = parseFlags(argv, LAUNCHER_FLAGS);
   if (flags.help) {
-    process.stderr.write(usage('kong-ts-pdk launcher <name> -d <dir> [flags]', 'Write a per-plugin executable for Kong 3.9+.', LAUNCHER_FLAGS));
+    process.stderr.write(
+      usage(
+        'kong-ts-pdk launcher <name> -d <dir> [flags]',
+        'Write a per-plugin executable for Kong 3.9+.',
+        LAUNCHER_FLAGS,
+      ),
+    );
     return 2;
   }
   const name = positional[0];
   if (!name || positional.length > 1) throw new UsageError('launcher takes exactly one plugin name');
   if (typeof flags.dir !== 'string') throw new UsageError('-d/--plugins-directory is required');
   const target = typeof flags.out === 'string' ? flags.out : path.join('/usr/local/bin', name);
-  writeLauncher(target, { name, pluginsDir: flags.dir, ...(typeof flags.prefix === 'string' ? { prefix: flags.prefix } : {}) });
+  writeLauncher(target, {
+    name,
+    pluginsDir: flags.dir,
+    ...(typeof flags.prefix === 'string' ? { prefix: flags.prefix } : {}),
+  });
   process.stderr.write(`wrote ${target}\n`);
   return 0;
 }
@@ -66,9 +88,15 @@ const SUBCOMMANDS: Record<string, Runner> = {
 /** Runs `kong-ts-pdk`; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const run = command !== undefined && Object.prototype.hasOwnProperty.call(SUBCOMMANDS, command) ? SUBCOMMANDS[command] : undefined;
+  const run =
+    command !== undefined && Object.prototype.hasOwnProperty.call(SUBCOMMANDS, command)
+      ? SUBCOMMANDS[command]
+      : undefined;
   if (!run) {
-    process.stderr.write((command && command !== '--help' && command !== '-h' ? `kong-ts-pdk: unknown command ${command}\n\n` : '') + COMMANDS);
+    process.stderr.write(
+      (command && command !== '--help' && command !== '-h' ? `kong-ts-pdk: unknown command ${command}\n\n` : '') +
+        COMMANDS,
+    );
     return 2;
   }
   try {

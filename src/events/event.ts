@@ -7,7 +7,16 @@
  * executes one call at a time, so calls the plugin fires together (`Promise.all`) are queued
  * and go out one after another.
  */
-import { createPdk, PdkCallFlags, RpcCallError, RpcErrors, type EventReply, type PdkCall, type PdkTransport, type Phase } from '../../generated/index.js';
+import {
+  createPdk,
+  PdkCallFlags,
+  RpcCallError,
+  RpcErrors,
+  type EventReply,
+  type PdkCall,
+  type PdkTransport,
+  type Phase,
+} from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
 import type { PluginErrorReport } from '../options.js';
@@ -84,7 +93,8 @@ export class PluginEvent implements PdkTransport {
     this.inFlight = undefined;
     this.lastActive = Date.now();
     const reply = this.nextReply();
-    if (isError) call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
+    if (isError)
+      call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
     else call.resolve(fixResult(data, call.flags));
     // A call queued behind this one can go at once.
     this.pump();
@@ -169,7 +179,13 @@ export class PluginEvent implements PdkTransport {
     const where = `${this.instance.plugin.name}.${this.phase} (instance ${this.instance.id}, event ${this.id})`;
     this.logger.warn(`plugin ${where} threw: ${errorText(e)}`);
     if (e instanceof Error && e.stack && this.logger.enabled('debug')) this.logger.debug(e.stack);
-    this.onPluginError?.({ plugin: this.instance.plugin.name, instanceId: this.instance.id, eventId: this.id, phase: this.phase, message: errorText(e) });
+    this.onPluginError?.({
+      plugin: this.instance.plugin.name,
+      instanceId: this.instance.id,
+      eventId: this.id,
+      phase: this.phase,
+      message: errorText(e),
+    });
     this.handlerDone = true;
     // Unsent calls of a failed handler are dropped; a pending exit/error still goes out.
     for (let i = this.queue.length - 1; i >= 0; i--) {

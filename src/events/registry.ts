@@ -20,7 +20,8 @@ export class EventRegistry {
     const inst = event.instance;
     inst.runningEvents--;
     inst.lastUsed = Date.now();
-    if (why === 'abandoned') this.logger.info(`event ${event.id} of ${inst.plugin.name} abandoned by Kong, freed after the TTL`);
+    if (why === 'abandoned')
+      this.logger.info(`event ${event.id} of ${inst.plugin.name} abandoned by Kong, freed after the TTL`);
   };
 
   constructor(

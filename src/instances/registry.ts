@@ -19,7 +19,12 @@ export class InstanceRegistry {
   ) {}
 
   /** Registers an instance under a fresh id; the id is valid as soon as this returns. */
-  add(plugin: LoadedPlugin, config: unknown, object: Record<string, unknown> | undefined, broken: string | undefined): PluginInstance {
+  add(
+    plugin: LoadedPlugin,
+    config: unknown,
+    object: Record<string, unknown> | undefined,
+    broken: string | undefined,
+  ): PluginInstance {
     const id = this.ids.allocate((n) => this.byId.has(n));
     const inst = new PluginInstance(id, plugin, config, object, broken, Date.now() / 1000);
     this.byId.set(id, inst);
@@ -55,7 +60,9 @@ export class InstanceRegistry {
       if (inst.runningEvents === 0 && now - inst.lastUsed > this.idleMs) {
         this.byId.delete(id);
         removed++;
-        this.logger.info(`instance ${id} of ${inst.plugin.name} expired after ${Math.round((now - inst.lastUsed) / 1000)} s idle`);
+        this.logger.info(
+          `instance ${id} of ${inst.plugin.name} expired after ${Math.round((now - inst.lastUsed) / 1000)} s idle`,
+        );
       }
     }
     return removed;

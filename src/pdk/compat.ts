@@ -29,7 +29,9 @@ export function installKongJsPdkFallback(logger: Logger): void {
     const path = `${modulePath}.${kongJsPdkName(member)}`;
     if (!warned.has(path)) {
       warned.add(path);
-      logger.warn(`a plugin uses ${modulePath}.${member}, which this PDK does not know; forwarding it to Kong as ${path} (as kong-js-pdk does)`);
+      logger.warn(
+        `a plugin uses ${modulePath}.${member}, which this PDK does not know; forwarding it to Kong as ${path} (as kong-js-pdk does)`,
+      );
     }
     return dynamicMember(t, path);
   });

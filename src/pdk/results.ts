@@ -9,7 +9,8 @@ export function fixResult(data: unknown, flags: number): unknown {
   if (flags & PdkCallFlags.RAW_BYTES) {
     // Kong 2.x sends raw bodies as str: the lossless decoding gives back the same bytes.
     if (typeof data === 'string') return encodeLossless(data);
-    if (data instanceof Uint8Array && !Buffer.isBuffer(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (data instanceof Uint8Array && !Buffer.isBuffer(data))
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     return data;
   }
   if (flags & PdkCallFlags.MULTIMAP && Array.isArray(data) && data.length === 0) return {};

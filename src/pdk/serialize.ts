@@ -8,6 +8,9 @@ import type { Kong, SerializedLog } from '../../generated/index.js';
  */
 export async function serializedLog(kong: Kong): Promise<SerializedLog> {
   const text = await kong.log.serialize();
-  if (typeof text !== 'string') throw new TypeError(`kong.log.serialize returned ${text === undefined ? 'nothing' : typeof text}, not JSON text (is this the log phase?)`);
+  if (typeof text !== 'string')
+    throw new TypeError(
+      `kong.log.serialize returned ${text === undefined ? 'nothing' : typeof text}, not JSON text (is this the log phase?)`,
+    );
   return JSON.parse(text) as SerializedLog;
 }

@@ -29,13 +29,16 @@ const REFUSED_PHASES = ['header_filter', 'body_filter'];
 export function pluginProblems(plugin: LoadedPlugin): string[] {
   const problems: string[] = [];
   if (plugin.version === undefined) problems.push('Version is missing (Kong 3.x needs a version such as "1.0.0")');
-  else if (!/^\d+(\.\d+){0,2}$/.test(plugin.version)) problems.push(`Version "${plugin.version}" must be one to three numeric parts ("1", "0.1", "1.2.3")`);
+  else if (!/^\d+(\.\d+){0,2}$/.test(plugin.version))
+    problems.push(`Version "${plugin.version}" must be one to three numeric parts ("1", "0.1", "1.2.3")`);
   if (!Number.isInteger(plugin.priority)) problems.push(`Priority ${String(plugin.priority)} must be an integer`);
   const proto = plugin.Plugin.prototype as Record<string, unknown>;
   for (const p of REFUSED_PHASES) {
-    if (typeof proto[p] === 'function') problems.push(`phase ${p} cannot be served by an external plugin (nginx allows no socket there); use response`);
+    if (typeof proto[p] === 'function')
+      problems.push(`phase ${p} cannot be served by an external plugin (nginx allows no socket there); use response`);
   }
-  if (plugin.phases.length === 0) problems.push('the Plugin class implements no phase (certificate, rewrite, access, response, preread, log)');
+  if (plugin.phases.length === 0)
+    problems.push('the Plugin class implements no phase (certificate, rewrite, access, response, preread, log)');
   problems.push(...checkKongSchema(kongSchema(plugin)));
   return problems;
 }

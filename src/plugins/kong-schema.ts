@@ -4,7 +4,19 @@
  * would refuse is reported by the dump, not by a failed Kong start.
  */
 
-const FIELD_TYPES = new Set(['array', 'set', 'string', 'number', 'boolean', 'integer', 'foreign', 'map', 'record', 'function', 'json']);
+const FIELD_TYPES = new Set([
+  'array',
+  'set',
+  'string',
+  'number',
+  'boolean',
+  'integer',
+  'foreign',
+  'map',
+  'record',
+  'function',
+  'json',
+]);
 
 // Validator attributes and the field types they apply to (Kong's attribute_types table).
 const VALIDATOR_TYPES: Record<string, readonly string[]> = {
@@ -31,9 +43,35 @@ const VALIDATOR_TYPES: Record<string, readonly string[]> = {
 };
 
 const OTHER_ATTRIBUTES = new Set([
-  'type', 'required', 'default', 'reference', 'description', 'examples', 'auto', 'unique', 'unique_across_ws', 'on_delete',
-  'abstract', 'generate_admin_api', 'immutable', 'err', 'encrypted', 'referenceable', 'json_schema', 'transient', 'deprecation',
-  'elements', 'keys', 'values', 'fields', 'len_min', 'entity_checks', 'shorthand_fields', 'legacy', 'nilable', 'indexed',
+  'type',
+  'required',
+  'default',
+  'reference',
+  'description',
+  'examples',
+  'auto',
+  'unique',
+  'unique_across_ws',
+  'on_delete',
+  'abstract',
+  'generate_admin_api',
+  'immutable',
+  'err',
+  'encrypted',
+  'referenceable',
+  'json_schema',
+  'transient',
+  'deprecation',
+  'elements',
+  'keys',
+  'values',
+  'fields',
+  'len_min',
+  'entity_checks',
+  'shorthand_fields',
+  'legacy',
+  'nilable',
+  'indexed',
 ]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -55,10 +93,14 @@ function checkField(def: unknown, at: string, problems: string[]): void {
     const allowed = VALIDATOR_TYPES[key];
     if (allowed) {
       if (!allowed.includes(type)) problems.push(`${at}.${key}: not allowed on a ${type} field`);
-      if (key === 'between' && !(Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number'))) {
+      if (
+        key === 'between' &&
+        !(Array.isArray(value) && value.length === 2 && value.every((n) => typeof n === 'number'))
+      ) {
         problems.push(`${at}.between: must be two numbers`);
       }
-      if ((key === 'one_of' || key === 'not_one_of') && !Array.isArray(value)) problems.push(`${at}.${key}: must be an array`);
+      if ((key === 'one_of' || key === 'not_one_of') && !Array.isArray(value))
+        problems.push(`${at}.${key}: must be an array`);
     } else if (!OTHER_ATTRIBUTES.has(key) && key !== 'custom_validator') {
       problems.push(`${at}.${key}: unknown attribute`);
     }
@@ -100,7 +142,8 @@ export function checkKongSchema(schema: unknown): string[] {
   if (!('fields' in schema)) problems.push('schema.fields: required');
   else checkFields(schema.fields, 'schema.fields', problems);
   for (const key of Object.keys(schema)) {
-    if (!['name', 'fields', 'entity_checks', 'shorthand_fields', 'transformations'].includes(key)) problems.push(`schema.${key}: unknown key`);
+    if (!['name', 'fields', 'entity_checks', 'shorthand_fields', 'transformations'].includes(key))
+      problems.push(`schema.${key}: unknown key`);
   }
   return problems;
 }

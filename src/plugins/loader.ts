@@ -33,8 +33,16 @@ export function pluginEntries(dir: string): string[] {
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => {
       if (e.name.startsWith('.') || e.name === 'node_modules') return false;
-      if (e.isDirectory()) return fs.existsSync(path.join(dir, e.name, 'package.json')) || EXTENSIONS.some((x) => fs.existsSync(path.join(dir, e.name, `index${x}`)));
-      return EXTENSIONS.includes(path.extname(e.name)) && !e.name.endsWith('.d.ts') && !/\.(test|spec)\.[cm]?[jt]s$/.test(e.name);
+      if (e.isDirectory())
+        return (
+          fs.existsSync(path.join(dir, e.name, 'package.json')) ||
+          EXTENSIONS.some((x) => fs.existsSync(path.join(dir, e.name, `index${x}`)))
+        );
+      return (
+        EXTENSIONS.includes(path.extname(e.name)) &&
+        !e.name.endsWith('.d.ts') &&
+        !/\.(test|spec)\.[cm]?[jt]s$/.test(e.name)
+      );
     })
     .map((e) => e.name)
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));

@@ -3,7 +3,8 @@ import type { KongPluginClass } from '../../generated/index.js';
 
 /** A field definition of Kong's schema DSL (kong/db/schema/metaschema.lua). */
 export interface KongFieldDef {
-  type: 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'set' | 'map' | 'record' | 'json' | 'foreign' | 'function';
+  type:
+    'string' | 'number' | 'integer' | 'boolean' | 'array' | 'set' | 'map' | 'record' | 'json' | 'foreign' | 'function';
   required?: boolean;
   default?: unknown;
   description?: string;

@@ -58,7 +58,10 @@ function readSidecar(file: string): unknown[] {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
   const fields = configFieldsOf((doc as { kong?: unknown } | null)?.kong);
-  if (!fields) throw new Error(`${file}: expected {"kong": {"name": …, "fields": [{"config": {"type": "record", "fields": […]}}]}} as written by kong-ts-pdk schema --write`);
+  if (!fields)
+    throw new Error(
+      `${file}: expected {"kong": {"name": …, "fields": [{"config": {"type": "record", "fields": […]}}]}} as written by kong-ts-pdk schema --write`,
+    );
   return fields;
 }
 
@@ -114,7 +117,9 @@ export function derivedSchemaFields(file: string): unknown[] {
   } catch (e) {
     if (!(e instanceof authoring.SchemaDerivationError)) throw e;
     if (e.code !== 'NO_CONFIG_TYPE') {
-      throw new Error(`cannot derive its config schema from TypeScript: ${e.message} (export a Schema, or fix the type)`);
+      throw new Error(
+        `cannot derive its config schema from TypeScript: ${e.message} (export a Schema, or fix the type)`,
+      );
     }
     entry = { format: CACHE_FORMAT, configTypeName: null, fields: [], dependencies: [] };
   }

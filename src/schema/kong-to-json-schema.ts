@@ -134,7 +134,11 @@ function allowNull(s: JsonSchema): void {
   if (typeof s.type === 'string') s.type = [s.type, 'null'];
   else if (Array.isArray(s.type) && !s.type.includes('null')) s.type = [...s.type, 'null'];
   if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...s.enum, null];
-  if (s.type === undefined && s.anyOf === undefined && Object.keys(s).some((k) => k !== 'description' && k !== 'default' && k !== '$comment')) {
+  if (
+    s.type === undefined &&
+    s.anyOf === undefined &&
+    Object.keys(s).some((k) => k !== 'description' && k !== 'default' && k !== '$comment')
+  ) {
     // A json field's inline schema: null or that schema.
     const inner = { ...s };
     for (const k of Object.keys(s)) delete s[k];
@@ -253,9 +257,11 @@ function stringPatterns(def: Record<string, unknown>, allOf: JsonSchema[], comme
   must(lua(def.match, 'match'));
   if (typeof def.starts_with === 'string') must(`^${escapeRegex(def.starts_with)}`);
   if (def.uuid === true) must(UUID_PATTERN);
-  if (Array.isArray(def.match_all)) for (const m of def.match_all) must(lua(isObject(m) ? m.pattern : undefined, 'match_all'));
+  if (Array.isArray(def.match_all))
+    for (const m of def.match_all) must(lua(isObject(m) ? m.pattern : undefined, 'match_all'));
   mustNot(lua(def.not_match, 'not_match'));
-  if (Array.isArray(def.match_none)) for (const m of def.match_none) mustNot(lua(isObject(m) ? m.pattern : undefined, 'match_none'));
+  if (Array.isArray(def.match_none))
+    for (const m of def.match_none) mustNot(lua(isObject(m) ? m.pattern : undefined, 'match_none'));
   if (isObject(def.match_any) && Array.isArray(def.match_any.patterns)) {
     const all = def.match_any.patterns.map((p) => lua(p, 'match_any'));
     // One pattern left out makes the alternative unknown: check none rather than too much.

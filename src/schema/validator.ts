@@ -150,7 +150,9 @@ export function describeError(e: ErrorObject, data: unknown): string {
     case 'additionalProperties':
       return `${child(path, params.additionalProperty)}: unknown field`;
     case 'type': {
-      const types = String(params.type).split(',').filter((t) => t !== 'null');
+      const types = String(params.type)
+        .split(',')
+        .filter((t) => t !== 'null');
       return `${path}: must be ${types.join(' or ')}`;
     }
     case 'enum': {
@@ -204,7 +206,10 @@ export function validateConfig(plugin: LoadedPlugin, config: unknown, logger?: L
   if (!validator) {
     validator = compileConfigValidator(plugin.schemaFields);
     plugin.configValidator = validator;
-    if (validator.compileError) logger?.warn(`plugin ${plugin.name}: its config schema cannot be compiled (${validator.compileError}); configs are not validated`);
+    if (validator.compileError)
+      logger?.warn(
+        `plugin ${plugin.name}: its config schema cannot be compiled (${validator.compileError}); configs are not validated`,
+      );
   }
   return validator.validate(config);
 }

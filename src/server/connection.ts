@@ -73,7 +73,8 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
     try {
       result = dispatch(handlers, message[2], message[3]);
     } catch (e) {
-      if (!(e instanceof RpcCallError)) logger.error(`request ${msgid} (${String(message[2])}) failed: ${errorText(e)}`);
+      if (!(e instanceof RpcCallError))
+        logger.error(`request ${msgid} (${String(message[2])}) failed: ${errorText(e)}`);
       else logger.debug(`request ${msgid} (${String(message[2])}): ${e.message}`);
       reply(msgid, replyError(e), null);
       return true;
@@ -99,7 +100,8 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
         if (!handle(r.value)) return;
       } else if (r.kind === 'too-large') {
         logger.warn(`message of ${r.size} bytes exceeds the limit of ${r.limit} bytes; closing the connection`);
-        if (r.msgid !== undefined) reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
+        if (r.msgid !== undefined)
+          reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
         socket.end();
         return;
       } else {

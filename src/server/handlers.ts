@@ -103,7 +103,9 @@ export class PluginServerHandlers implements RpcHandlers {
     const inst = this.state.instances.add(plugin, config, object, broken);
     if (broken) {
       inst.brokenLogged = true;
-      this.state.logger.error(`instance ${inst.id} of ${plugin.name} cannot run (${broken}); it answers every request with HTTP 500`);
+      this.state.logger.error(
+        `instance ${inst.id} of ${plugin.name} cannot run (${broken}); it answers every request with HTTP 500`,
+      );
       this.state.options.onPluginError?.({ plugin: plugin.name, instanceId: inst.id, message: broken });
     } else {
       this.state.logger.debug(`instance ${inst.id} of ${plugin.name} started`);
@@ -119,7 +121,9 @@ export class PluginServerHandlers implements RpcHandlers {
     const inst = this.state.instances.remove(id);
     if (!inst) throw new RpcCallError(RpcErrors.NoPluginInstance(id));
     inst.plugin.lastCloseInstance = Date.now() / 1000;
-    this.state.logger.debug(`instance ${id} of ${inst.plugin.name} closed (${inst.runningEvents} events still running)`);
+    this.state.logger.debug(
+      `instance ${id} of ${inst.plugin.name} closed (${inst.runningEvents} events still running)`,
+    );
     return inst.info();
   }
 
@@ -131,7 +135,12 @@ export class PluginServerHandlers implements RpcHandlers {
       throw new RpcCallError(RpcErrors.UnknownPhase(inst.plugin.name, phase));
     }
     if (inst.object === undefined) {
-      return this.state.events.start(inst, phase as Phase, EXIT_PHASES.has(phase) ? failClosed : finishAtOnce, undefined);
+      return this.state.events.start(
+        inst,
+        phase as Phase,
+        EXIT_PHASES.has(phase) ? failClosed : finishAtOnce,
+        undefined,
+      );
     }
     return this.state.events.start(inst, phase as Phase, inst.object[phase] as (kong: never) => unknown, inst.object);
   }

@@ -68,8 +68,10 @@ function one(decoder: MessageDecoder, bytes: Buffer, who: string): unknown[] {
 }
 
 function replyResult(m: unknown[], msgid: number): unknown {
-  if (m.length !== 4 || m[0] !== 1 || m[1] !== msgid) throw new Error(`not the reply to request ${msgid}: ${JSON.stringify(m)}`);
-  if (m[2] !== null && m[2] !== undefined) throw new RpcReplyError(typeof m[2] === 'string' ? m[2] : JSON.stringify(m[2]));
+  if (m.length !== 4 || m[0] !== 1 || m[1] !== msgid)
+    throw new Error(`not the reply to request ${msgid}: ${JSON.stringify(m)}`);
+  if (m[2] !== null && m[2] !== undefined)
+    throw new RpcReplyError(typeof m[2] === 'string' ? m[2] : JSON.stringify(m[2]));
   return m[3];
 }
 
@@ -88,7 +90,9 @@ export class MemoryChannel implements RpcChannel {
 
   async call(method: string, param: unknown, strData?: { eventId: number; bytes: Buffer }): Promise<unknown> {
     const msgid = ++this.msgid;
-    const bytes = strData ? encodeStepWithStrData(msgid, method, strData.eventId, strData.bytes) : asBuffer(encodeRequest(msgid, method, [param]));
+    const bytes = strData
+      ? encodeStepWithStrData(msgid, method, strData.eventId, strData.bytes)
+      : asBuffer(encodeRequest(msgid, method, [param]));
     const request = one(this.serverSide, bytes, 'the server');
     let error: string | null = null;
     let result: unknown = null;
@@ -97,7 +101,10 @@ export class MemoryChannel implements RpcChannel {
     } catch (e) {
       error = e instanceof RpcCallError ? e.message : `internal error: ${errorText(e)}`;
     }
-    return replyResult(one(this.kongSide, asBuffer(encodeResponse(request[1] as number, error, result)), 'the kit'), msgid);
+    return replyResult(
+      one(this.kongSide, asBuffer(encodeResponse(request[1] as number, error, result)), 'the kit'),
+      msgid,
+    );
   }
 
   close(): void {}
@@ -162,7 +169,11 @@ export class SocketChannel implements RpcChannel {
     const msgid = ++this.msgid;
     return new Promise((resolve, reject) => {
       this.waiting = { msgid, resolve, reject };
-      this.socket.write(strData ? encodeStepWithStrData(msgid, method, strData.eventId, strData.bytes) : encodeRequest(msgid, method, [param]));
+      this.socket.write(
+        strData
+          ? encodeStepWithStrData(msgid, method, strData.eventId, strData.bytes)
+          : encodeRequest(msgid, method, [param]),
+      );
     });
   }
 

@@ -58,14 +58,18 @@ function checkValue(def: FieldDef, v: unknown, at: string, problems: string[]): 
     problems.push(`${at}: expected a ${def.type}, got ${JSON.stringify(v)}`);
     return v;
   }
-  if (def.one_of && !def.one_of.includes(v)) problems.push(`${at}: expected one of ${def.one_of.map((x) => JSON.stringify(x)).join(', ')}`);
+  if (def.one_of && !def.one_of.includes(v))
+    problems.push(`${at}: expected one of ${def.one_of.map((x) => JSON.stringify(x)).join(', ')}`);
   if (def.between && typeof v === 'number' && (v < def.between[0] || v > def.between[1])) {
     problems.push(`${at}: value should be between ${def.between[0]} and ${def.between[1]}`);
   }
-  if (def.gt !== undefined && typeof v === 'number' && !(v > def.gt)) problems.push(`${at}: value must be greater than ${def.gt}`);
+  if (def.gt !== undefined && typeof v === 'number' && !(v > def.gt))
+    problems.push(`${at}: value must be greater than ${def.gt}`);
   const len = typeof v === 'string' || Array.isArray(v) ? v.length : undefined;
-  if (len !== undefined && def.len_min !== undefined && len < def.len_min) problems.push(`${at}: length must be at least ${def.len_min}`);
-  if (len !== undefined && def.len_max !== undefined && len > def.len_max) problems.push(`${at}: length must be at most ${def.len_max}`);
+  if (len !== undefined && def.len_min !== undefined && len < def.len_min)
+    problems.push(`${at}: length must be at least ${def.len_min}`);
+  if (len !== undefined && def.len_max !== undefined && len > def.len_max)
+    problems.push(`${at}: length must be at most ${def.len_max}`);
   if ((def.type === 'array' || def.type === 'set') && def.elements && Array.isArray(v)) {
     return v.map((x, i) => checkValue(def.elements!, x, `${at}[${i}]`, problems));
   }
@@ -78,7 +82,12 @@ function checkValue(def: FieldDef, v: unknown, at: string, problems: string[]): 
   return v;
 }
 
-function fillRecord(schemaFields: readonly unknown[], input: Record<string, unknown>, at: string, problems: string[]): Record<string, unknown> {
+function fillRecord(
+  schemaFields: readonly unknown[],
+  input: Record<string, unknown>,
+  at: string,
+  problems: string[],
+): Record<string, unknown> {
   const fields = fieldsOf(schemaFields);
   const known = new Set(fields.map(([n]) => n));
   const out: Record<string, unknown> = {};
@@ -109,7 +118,10 @@ function fillRecord(schemaFields: readonly unknown[], input: Record<string, unkn
  * are what Kong's admin API would answer 400 for. A plugin without a schema gets its config
  * unchanged.
  */
-export function completeConfig(schemaFields: readonly unknown[], input: Record<string, unknown>): { config: Record<string, unknown>; problems: string[] } {
+export function completeConfig(
+  schemaFields: readonly unknown[],
+  input: Record<string, unknown>,
+): { config: Record<string, unknown>; problems: string[] } {
   const problems: string[] = [];
   if (schemaFields.length === 0) return { config: deepCopy(input), problems };
   return { config: fillRecord(schemaFields, input, 'config', problems), problems };
@@ -129,6 +141,10 @@ export function kongConfigKeys(pluginName: string, pluginId: string): Record<str
 }
 
 /** The JSON text of StartInstance's `Config`, written the way cjson writes it (`/` as `\/`). */
-export function startInstanceConfig(config: Record<string, unknown>, pluginName: string, pluginId: string = randomUUID()): string {
+export function startInstanceConfig(
+  config: Record<string, unknown>,
+  pluginName: string,
+  pluginId: string = randomUUID(),
+): string {
   return cjsonEncode({ ...config, ...kongConfigKeys(pluginName, pluginId) });
 }

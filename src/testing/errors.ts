@@ -13,7 +13,8 @@
  * - `config`: the configuration is one Kong's admin API would refuse;
  * - `usage`: the kit was used wrongly (unknown phase, phases out of order, …).
  */
-export type KitErrorKind = 'not-simulated' | 'kong-raised' | 'plugin-error' | 'timeout' | 'rpc-error' | 'config' | 'usage';
+export type KitErrorKind =
+  'not-simulated' | 'kong-raised' | 'plugin-error' | 'timeout' | 'rpc-error' | 'config' | 'usage';
 
 /** A failed run or a misuse of the kit. `result` holds what had happened so far, when there is one. */
 export class KitError extends Error {
@@ -42,7 +43,10 @@ export class KongRaise extends Error {
 
 /** Thrown by the simulator for a PDK function it does not implement. */
 export class NotSimulated extends Error {
-  constructor(readonly method: string, detail?: string) {
+  constructor(
+    readonly method: string,
+    detail?: string,
+  ) {
     super(
       `not simulated: ${method}${detail ? ` (${detail})` : ''}; the kit's fake Kong does not implement it — ` +
         `pass an override for it (options.overrides['${method}'] = (args, kong) => value) to script Kong's answer`,

@@ -27,7 +27,8 @@ export function parseRequestUrl(url: string): ParsedUrl {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?/.exec(full);
   if (!m) throw new TypeError(`not a URL or path: ${url}`);
   const scheme = m[1]!.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') throw new TypeError(`unsupported scheme ${scheme} in ${url} (http or https)`);
+  if (scheme !== 'http' && scheme !== 'https')
+    throw new TypeError(`unsupported scheme ${scheme} in ${url} (http or https)`);
   const authority = m[2]!;
   let host = authority;
   let port: number | undefined;
@@ -42,7 +43,8 @@ export function parseRequestUrl(url: string): ParsedUrl {
       port = Number(authority.slice(i + 1));
     }
   }
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new TypeError(`bad port in ${url}`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+    throw new TypeError(`bad port in ${url}`);
   return {
     scheme,
     host: host.toLowerCase() || 'localhost',

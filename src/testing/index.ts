@@ -25,7 +25,15 @@
 export { connectPlugin, loadPlugin, PluginKit, KongRequest } from './kit.js';
 export { FakeKong, SIMULATED_FUNCTIONS, type Answer, type FakeKongOptions } from './simulator.js';
 export { KitError, kongRaises, pdkError, type KitErrorKind, KongRaise, NilErr, NotSimulated } from './errors.js';
-export { DEFAULT_ROUTE_ID, DEFAULT_SERVICE_ID, DEFAULT_WORKSPACE_ID, makeConsumer, makeCredential, makeRoute, makeService } from './entities.js';
+export {
+  DEFAULT_ROUTE_ID,
+  DEFAULT_SERVICE_ID,
+  DEFAULT_WORKSPACE_ID,
+  makeConsumer,
+  makeCredential,
+  makeRoute,
+  makeService,
+} from './entities.js';
 export type {
   ExitInfo,
   KitOptions,

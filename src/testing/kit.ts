@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PDK_FUNCTIONS, PHASES, type EventReply, type PdkCall, type Phase, type PluginInfo } from '../../generated/index.js';
+import {
+  PDK_FUNCTIONS,
+  PHASES,
+  type EventReply,
+  type PdkCall,
+  type Phase,
+  type PluginInfo,
+} from '../../generated/index.js';
 import { createLogger, errorText } from '../log.js';
 import type { PluginErrorReport } from '../options.js';
 import { implementedPhases, loadPlugin as loadPluginFile, loadPluginDir } from '../plugins/loader.js';
@@ -112,19 +119,33 @@ export class PluginKit<Config = Record<string, unknown>> {
   }
 
   /** Sends one RPC as Kong, with the kit's timeout. @internal */
-  async rpc(method: string, param: unknown, strData?: { eventId: number; bytes: Buffer }, onTimeout?: () => void): Promise<unknown> {
+  async rpc(
+    method: string,
+    param: unknown,
+    strData?: { eventId: number; bytes: Buffer },
+    onTimeout?: () => void,
+  ): Promise<unknown> {
     const ms = this.options.timeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         onTimeout?.();
-        reject(new KitError('timeout', `${method}: no answer within ${ms} ms — the plugin neither made its next PDK call nor finished (is it awaiting something that never resolves?)`));
+        reject(
+          new KitError(
+            'timeout',
+            `${method}: no answer within ${ms} ms — the plugin neither made its next PDK call nor finished (is it awaiting something that never resolves?)`,
+          ),
+        );
       }, ms);
     });
     try {
       return await Promise.race([this.backend.channel.call(method, param, strData), timeout]);
     } catch (e) {
-      if (e instanceof RpcReplyError) throw Object.assign(new KitError('rpc-error', `${method}: the plugin server answered with an error: ${e.message}`), { rpcError: e.message });
+      if (e instanceof RpcReplyError)
+        throw Object.assign(
+          new KitError('rpc-error', `${method}: the plugin server answered with an error: ${e.message}`),
+          { rpcError: e.message },
+        );
       throw e;
     } finally {
       clearTimeout(timer);
@@ -134,9 +155,14 @@ export class PluginKit<Config = Record<string, unknown>> {
   /** The instance for this configuration, started on first use (Kong's StartInstance). @internal */
   async instanceId(): Promise<number> {
     if (this.instance !== undefined) return this.instance;
-    const info = (await this.rpc('plugin.StartInstance', { Name: this.info.Name, Config: startInstanceConfig(this.config as Record<string, unknown>, this.info.Name, this.pluginId) })) as { Id: number };
+    const info = (await this.rpc('plugin.StartInstance', {
+      Name: this.info.Name,
+      Config: startInstanceConfig(this.config as Record<string, unknown>, this.info.Name, this.pluginId),
+    })) as { Id: number };
     this.instance = info.Id;
-    this.brokenReason = this.backend.pluginErrors.find((r) => r.instanceId === info.Id && r.eventId === undefined)?.message;
+    this.brokenReason = this.backend.pluginErrors.find(
+      (r) => r.instanceId === info.Id && r.eventId === undefined,
+    )?.message;
     return info.Id;
   }
 
@@ -218,12 +244,17 @@ export class KongRequest<Config = Record<string, unknown>> {
    */
   async run(phases?: Phase | readonly Phase[]): Promise<RunResult> {
     const wanted = phases === undefined ? this.defaultPhases() : typeof phases === 'string' ? [phases] : [...phases];
-    for (const p of wanted) if (!(PHASES as readonly string[]).includes(p)) throw new KitError('usage', `unknown phase ${String(p)} (phases: ${PHASES.join(', ')})`);
+    for (const p of wanted)
+      if (!(PHASES as readonly string[]).includes(p))
+        throw new KitError('usage', `unknown phase ${String(p)} (phases: ${PHASES.join(', ')})`);
     const ordered = [...new Set(wanted)].sort((a, b) => PHASES.indexOf(a) - PHASES.indexOf(b));
     for (const phase of ordered) {
       const index = PHASES.indexOf(phase);
       if (index <= this.lastPhase) {
-        throw new KitError('usage', `phase ${phase} cannot run: ${PHASES[this.lastPhase]!} already ran for this request (make a new kit.request() for another request)`);
+        throw new KitError(
+          'usage',
+          `phase ${phase} cannot run: ${PHASES[this.lastPhase]!} already ran for this request (make a new kit.request() for another request)`,
+        );
       }
       this.lastPhase = index;
       if (!this.kit.phases.includes(phase)) {
@@ -232,7 +263,10 @@ export class KongRequest<Config = Record<string, unknown>> {
       }
       const exit = this.kong.exit;
       if (exit && phase !== 'log') {
-        this.skipped.push({ phase, reason: `the request ended with kong.response.${exit.via}(${exit.status}) in ${exit.phase}` });
+        this.skipped.push({
+          phase,
+          reason: `the request ended with kong.response.${exit.via}(${exit.status}) in ${exit.phase}`,
+        });
         continue;
       }
       try {
@@ -247,11 +281,17 @@ export class KongRequest<Config = Record<string, unknown>> {
   }
 
   private defaultPhases(): Phase[] {
-    return this.kit.phases.filter((p) => p !== 'preread' && (p !== 'certificate' || this.kong.request.scheme === 'https'));
+    return this.kit.phases.filter(
+      (p) => p !== 'preread' && (p !== 'certificate' || this.kong.request.scheme === 'https'),
+    );
   }
 
   private async handleEvent(phase: Phase): Promise<EventReply> {
-    const send = async () => this.kit.rpc('plugin.HandleEvent', { InstanceId: await this.kit.instanceId(), EventName: phase }) as Promise<EventReply>;
+    const send = async () =>
+      this.kit.rpc('plugin.HandleEvent', {
+        InstanceId: await this.kit.instanceId(),
+        EventName: phase,
+      }) as Promise<EventReply>;
     try {
       return await send();
     } catch (e) {
@@ -304,7 +344,10 @@ export class KongRequest<Config = Record<string, unknown>> {
           record.result = answer.value;
           reply = answer.strBytes
             ? await step(stepMethod, undefined, { eventId, bytes: answer.strBytes })
-            : await step(stepMethod, answer.value === undefined ? { EventId: eventId } : { EventId: eventId, Data: answer.value });
+            : await step(
+                stepMethod,
+                answer.value === undefined ? { EventId: eventId } : { EventId: eventId, Data: answer.value },
+              );
         }
       }
     } finally {
@@ -313,7 +356,10 @@ export class KongRequest<Config = Record<string, unknown>> {
     const failOn = this.kit.kitOptions.failOnPluginError ?? true;
     const mine = this.pluginErrors.filter((e) => e.phase === phase);
     if (failOn && mine.length) {
-      throw new KitError('plugin-error', `plugin ${this.kit.name} failed in ${phase}: ${mine.map((e) => e.message).join('; ')} (pass failOnPluginError: false to inspect result.pluginErrors instead)`);
+      throw new KitError(
+        'plugin-error',
+        `plugin ${this.kit.name} failed in ${phase}: ${mine.map((e) => e.message).join('; ')} (pass failOnPluginError: false to inspect result.pluginErrors instead)`,
+      );
     }
   }
 
@@ -334,15 +380,23 @@ export class KongRequest<Config = Record<string, unknown>> {
       const consequence = EXIT_PHASES.has(record.phase)
         ? 'Kong stops running the plugin for this request and the client gets HTTP 500 "An unexpected error occurred"'
         : 'Kong stops running the plugin for this request and logs the error';
-      throw new KitError('kong-raised', `Kong raises a Lua error on ${record.method} in the ${record.phase} phase: ${message}. ${consequence}; the call is never answered.`);
+      throw new KitError(
+        'kong-raised',
+        `Kong raises a Lua error on ${record.method} in the ${record.phase} phase: ${message}. ${consequence}; the call is never answered.`,
+      );
     }
   }
 
   private collectServerLog(mark: number, phase: Phase, eventId: number): void {
     const lines = this.kit.logLines.slice(mark);
     this.serverLog.push(...lines);
-    for (const r of this.kit.reportsFor(eventId)) this.pluginErrors.push({ phase, message: `the handler threw: ${r.message}` });
-    if (this.kit.broken) this.pluginErrors.push({ phase, message: `the instance cannot run (${this.kit.broken}); the server fails closed` });
+    for (const r of this.kit.reportsFor(eventId))
+      this.pluginErrors.push({ phase, message: `the handler threw: ${r.message}` });
+    if (this.kit.broken)
+      this.pluginErrors.push({
+        phase,
+        message: `the instance cannot run (${this.kit.broken}); the server fails closed`,
+      });
   }
 
   /** What the request has done so far. */
@@ -366,7 +420,8 @@ export class KongRequest<Config = Record<string, unknown>> {
       calls,
       pluginErrors: [...this.pluginErrors],
       serverLog: [...this.serverLog],
-      logMessages: (level?: string) => logs.filter((l) => level === undefined || l.level === level).map((l) => l.message),
+      logMessages: (level?: string) =>
+        logs.filter((l) => level === undefined || l.level === level).map((l) => l.message),
       callsTo: (method: string) => {
         const name = kongName(method);
         return calls.filter((c) => c.method === name);
@@ -376,16 +431,22 @@ export class KongRequest<Config = Record<string, unknown>> {
 }
 
 function checkedConfig(info: PluginInfo, config: Record<string, unknown>, validate: boolean): Record<string, unknown> {
-  const fields = (((info.Schema.fields as unknown[] | undefined)?.[0] as { config?: { fields?: unknown[] } } | undefined)?.config?.fields ?? []) as unknown[];
+  const fields = ((
+    (info.Schema.fields as unknown[] | undefined)?.[0] as { config?: { fields?: unknown[] } } | undefined
+  )?.config?.fields ?? []) as unknown[];
   const { config: completed, problems } = completeConfig(fields, config);
   if (problems.length && validate) {
-    throw new KitError('config', `invalid configuration for plugin ${info.Name} (Kong's admin API would refuse it): ${problems.join('; ')} (pass validateConfig: false to send it anyway)`);
+    throw new KitError(
+      'config',
+      `invalid configuration for plugin ${info.Name} (Kong's admin API would refuse it): ${problems.join('; ')} (pass validateConfig: false to send it anyway)`,
+    );
   }
   return completed;
 }
 
 function moduleToLoaded<Config>(mod: PluginModule<Config>, name: string | undefined): LoadedPlugin {
-  if (typeof mod?.Plugin !== 'function') throw new KitError('usage', 'the module exports no Plugin class (expected { Plugin, Version, Priority, Schema })');
+  if (typeof mod?.Plugin !== 'function')
+    throw new KitError('usage', 'the module exports no Plugin class (expected { Plugin, Version, Priority, Schema })');
   const Plugin = mod.Plugin as unknown as PluginClass;
   return {
     name: (name ?? mod.Name ?? (Plugin.name || 'plugin')).toLowerCase(),
@@ -420,11 +481,18 @@ async function loadFromPath(source: string, name: string | undefined): Promise<{
   const failed = failures.map((f) => `${f.path}: ${f.reason}`).join('; ');
   if (name !== undefined) {
     const p = plugins.get(name.toLowerCase());
-    if (!p) throw new KitError('usage', `no plugin ${name} in ${full} (found: ${[...plugins.keys()].join(', ') || 'none'}${failed ? `; failed to load: ${failed}` : ''})`);
+    if (!p)
+      throw new KitError(
+        'usage',
+        `no plugin ${name} in ${full} (found: ${[...plugins.keys()].join(', ') || 'none'}${failed ? `; failed to load: ${failed}` : ''})`,
+      );
     return { plugin: p, dir: full };
   }
   if (plugins.size !== 1) {
-    throw new KitError('usage', `${full} holds ${plugins.size} plugins (${[...plugins.keys()].join(', ') || 'none'}${failed ? `; failed to load: ${failed}` : ''}); pass options.name`);
+    throw new KitError(
+      'usage',
+      `${full} holds ${plugins.size} plugins (${[...plugins.keys()].join(', ') || 'none'}${failed ? `; failed to load: ${failed}` : ''}); pass options.name`,
+    );
   }
   return { plugin: [...plugins.values()][0]!, dir: full };
 }
@@ -443,14 +511,25 @@ async function loadFromPath(source: string, name: string | undefined): Promise<{
  * Rejects with a {@link KitError} when the plugin does not load, Kong would refuse it (bad
  * Version, schema, …) or the config does not pass its schema.
  */
-export async function loadPlugin<Config = Record<string, unknown>>(source: string | PluginModule<Config>, options: KitOptions<Config> = {}): Promise<PluginKit<Config>> {
+export async function loadPlugin<Config = Record<string, unknown>>(
+  source: string | PluginModule<Config>,
+  options: KitOptions<Config> = {},
+): Promise<PluginKit<Config>> {
   const serverLog: string[] = [];
-  const { plugin, dir } = typeof source === 'string' ? await loadFromPath(source, options.name) : { plugin: moduleToLoaded(source, options.name), dir: undefined };
+  const { plugin, dir } =
+    typeof source === 'string'
+      ? await loadFromPath(source, options.name)
+      : { plugin: moduleToLoaded(source, options.name), dir: undefined };
   const logger = createLogger('debug', (line) => serverLog.push(line.replace(/\n$/, '')));
   const transport = options.transport ?? 'memory';
-  if (transport !== 'memory' && transport !== 'socket') throw new KitError('usage', `transport must be 'memory' or 'socket', got ${String(transport)}`);
+  if (transport !== 'memory' && transport !== 'socket')
+    throw new KitError('usage', `transport must be 'memory' or 'socket', got ${String(transport)}`);
   const pluginErrors: PluginErrorReport[] = [];
-  const server = new PluginServer(new Map([[plugin.name, plugin]]), dir, { logger, greeting: transport === 'socket', onPluginError: (r) => pluginErrors.push(r) });
+  const server = new PluginServer(new Map([[plugin.name, plugin]]), dir, {
+    logger,
+    greeting: transport === 'socket',
+    onPluginError: (r) => pluginErrors.push(r),
+  });
   let backend: Backend;
   if (transport === 'socket') {
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-kit-'));
@@ -458,7 +537,14 @@ export async function loadPlugin<Config = Record<string, unknown>>(source: strin
     await server.listen(socketPath);
     backend = { channel: await SocketChannel.open(socketPath), server, tmpDir, serverLog, pluginErrors, closed: false };
   } else {
-    backend = { channel: new MemoryChannel(server.handlers), server, tmpDir: undefined, serverLog, pluginErrors, closed: false };
+    backend = {
+      channel: new MemoryChannel(server.handlers),
+      server,
+      tmpDir: undefined,
+      serverLog,
+      pluginErrors,
+      closed: false,
+    };
   }
   return startKit(backend, plugin.name, options);
 }
@@ -471,12 +557,27 @@ export async function loadPlugin<Config = Record<string, unknown>>(source: strin
  * server answers Kong as if the phase had succeeded), and an event the kit stops driving is
  * only freed by the server's own expiry.
  */
-export async function connectPlugin<Config = Record<string, unknown>>(socketPath: string, name: string, options: KitOptions<Config> = {}): Promise<PluginKit<Config>> {
-  const backend: Backend = { channel: await SocketChannel.open(socketPath), server: undefined, tmpDir: undefined, serverLog: [], pluginErrors: [], closed: false };
+export async function connectPlugin<Config = Record<string, unknown>>(
+  socketPath: string,
+  name: string,
+  options: KitOptions<Config> = {},
+): Promise<PluginKit<Config>> {
+  const backend: Backend = {
+    channel: await SocketChannel.open(socketPath),
+    server: undefined,
+    tmpDir: undefined,
+    serverLog: [],
+    pluginErrors: [],
+    closed: false,
+  };
   return startKit(backend, name, options);
 }
 
-async function startKit<Config>(backend: Backend, name: string, options: KitOptions<Config>): Promise<PluginKit<Config>> {
+async function startKit<Config>(
+  backend: Backend,
+  name: string,
+  options: KitOptions<Config>,
+): Promise<PluginKit<Config>> {
   const close = async () => {
     backend.closed = true;
     backend.channel.close();
@@ -491,7 +592,11 @@ async function startKit<Config>(backend: Backend, name: string, options: KitOpti
     } catch (e) {
       throw new KitError('config', `plugin.GetPluginInfo: ${errorText(e)}`);
     }
-    const config = checkedConfig(info, deepCopy((options.config ?? {}) as Record<string, unknown>), options.validateConfig ?? true);
+    const config = checkedConfig(
+      info,
+      deepCopy((options.config ?? {}) as Record<string, unknown>),
+      options.validateConfig ?? true,
+    );
     return new PluginKit<Config>(backend, info, config as Config, options, true);
   } catch (e) {
     await close();

@@ -45,7 +45,12 @@ export function toLuaWire(v: unknown, depth = 0): unknown {
     const o: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (x === null || x === undefined) continue;
-      Object.defineProperty(o, k, { value: toLuaWire(x, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(o, k, {
+        value: toLuaWire(x, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return Object.keys(o).length === 0 ? [] : o;
   }
@@ -84,7 +89,12 @@ export function luaToString(v: unknown): string {
  */
 export function cjsonEncode(v: unknown): string {
   const text = JSON.stringify(v, (_k, x: unknown) => {
-    if (x && typeof x === 'object' && (x as { type?: unknown }).type === 'Buffer' && Array.isArray((x as { data?: unknown }).data)) {
+    if (
+      x &&
+      typeof x === 'object' &&
+      (x as { type?: unknown }).type === 'Buffer' &&
+      Array.isArray((x as { data?: unknown }).data)
+    ) {
       return Buffer.from((x as { data: number[] }).data).toString('utf8');
     }
     return x;
@@ -98,7 +108,8 @@ export function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x: unknown) => deepCopy(x)) as T;
   if (v && typeof v === 'object' && isPlainObject(v)) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: deepCopy(x), enumerable: true, writable: true, configurable: true });
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(o, k, { value: deepCopy(x), enumerable: true, writable: true, configurable: true });
     return o as T;
   }
   return v;

@@ -6,7 +6,18 @@
  * function it does not implement.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PDK_CAMEL_TO_KONG, PDK_FUNCTIONS, PdkCallFlags, type Consumer, type Credential, type MultiMap, type Phase, type Route, type Service, type UriCaptures } from '../../generated/index.js';
+import {
+  PDK_CAMEL_TO_KONG,
+  PDK_FUNCTIONS,
+  PdkCallFlags,
+  type Consumer,
+  type Credential,
+  type MultiMap,
+  type Phase,
+  type Route,
+  type Service,
+  type UriCaptures,
+} from '../../generated/index.js';
 import pdkIndex from '../../generated/pdk-index.json';
 import { DEFAULT_WORKSPACE_ID, makeConsumer, makeCredential, makeRoute, makeService } from './entities.js';
 import { KitError, KongRaise, NilErr, NotSimulated } from './errors.js';
@@ -24,18 +35,31 @@ import {
   type NgxArg,
 } from './http.js';
 import { cjsonEncode, deepCopy, isPlainObject, luaToString, toLuaWire } from './lua.js';
-import type { ExitInfo, LogLine, PdkOverride, PdkOverrides, RequestSpec, ResponseSnapshot, ServiceRequestSnapshot } from './types.js';
+import type {
+  ExitInfo,
+  LogLine,
+  PdkOverride,
+  PdkOverrides,
+  RequestSpec,
+  ResponseSnapshot,
+  ServiceRequestSnapshot,
+} from './types.js';
 
 /** Kong's name of a PDK function given either spelling; throws for an unknown one. */
 export function kongName(name: string): string {
   if (PDK_FUNCTIONS.has(name)) return name;
   const k = PDK_CAMEL_TO_KONG.get(name);
   if (k) return k;
-  throw new KitError('usage', `no PDK function ${name} (names look like kong.request.get_header or kong.request.getHeader)`);
+  throw new KitError(
+    'usage',
+    `no PDK function ${name} (names look like kong.request.get_header or kong.request.getHeader)`,
+  );
 }
 
 const NIL_ERR: ReadonlySet<string> = new Set(
-  (pdkIndex as { functions: { name: string; nil_err: boolean }[] }).functions.filter((f) => f.nil_err).map((f) => f.name),
+  (pdkIndex as { functions: { name: string; nil_err: boolean }[] }).functions
+    .filter((f) => f.nil_err)
+    .map((f) => f.name),
 );
 
 /** True when Kong documents `method` as returning `(nil, err)`. */
@@ -62,7 +86,12 @@ function versionAtLeast(v: [number, number, number], other: string): boolean {
 
 // Request-bound functions that raise in the log phase's timer (docs/protocol.md §3.6): everything
 // not answered from the data Kong saved before starting the timer.
-const LOG_TIMER_SAFE_REQUEST = new Set(['kong.request.get_header', 'kong.request.get_headers', 'kong.request.get_uri_captures', 'kong.request.get_start_time']);
+const LOG_TIMER_SAFE_REQUEST = new Set([
+  'kong.request.get_header',
+  'kong.request.get_headers',
+  'kong.request.get_uri_captures',
+  'kong.request.get_start_time',
+]);
 const LOG_TIMER_RAISES = new Set([
   'kong.client.get_ip',
   'kong.client.get_port',
@@ -86,7 +115,24 @@ const LOG_TIMER_HELP =
   'kong.router.*, kong.client.getConsumer/getCredential. Read the value in an earlier phase and keep it in kong.ctx.shared ' +
   '(or pass { logPhaseTimer: false } to the kit)';
 
-const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'MKCOL', 'COPY', 'MOVE', 'PROPFIND', 'PROPPATCH', 'LOCK', 'UNLOCK', 'PATCH', 'TRACE', 'CONNECT']);
+const METHODS = new Set([
+  'GET',
+  'HEAD',
+  'PUT',
+  'POST',
+  'DELETE',
+  'OPTIONS',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'PROPFIND',
+  'PROPPATCH',
+  'LOCK',
+  'UNLOCK',
+  'PATCH',
+  'TRACE',
+  'CONNECT',
+]);
 
 /** Kong's answer to one PDK call. */
 export type Answer =
@@ -122,16 +168,21 @@ function bodyBytes(body: unknown, contentType: string | undefined): { bytes: Buf
   if (typeof body === 'string') return { bytes: Buffer.from(body, 'utf8') };
   if (Buffer.isBuffer(body)) return { bytes: body };
   if (body instanceof Uint8Array) return { bytes: Buffer.from(body) };
-  if (mediaType(contentType) === 'application/x-www-form-urlencoded') return { bytes: Buffer.from(encodeArgs(body as Record<string, unknown>)) };
+  if (mediaType(contentType) === 'application/x-www-form-urlencoded')
+    return { bytes: Buffer.from(encodeArgs(body as Record<string, unknown>)) };
   return { bytes: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
 }
 
 function headerValues(method: string, name: unknown, value: unknown): string[] {
   if (typeof name !== 'string' || name === '') throw new KongRaise(`${method}: header name must be a string`);
-  const ok = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || Buffer.isBuffer(x);
+  const ok = (x: unknown) =>
+    typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || Buffer.isBuffer(x);
   if (ok(value)) return [Buffer.isBuffer(value) ? value.toString('utf8') : String(value)];
-  if (Array.isArray(value) && value.every((x) => typeof x === 'string' || Buffer.isBuffer(x))) return value.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
-  throw new KongRaise(`${method}: invalid header value for "${name}": got ${value === undefined ? 'nil' : typeof value}, expected array of string, string, number or boolean`);
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string' || Buffer.isBuffer(x)))
+    return value.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
+  throw new KongRaise(
+    `${method}: invalid header value for "${name}": got ${value === undefined ? 'nil' : typeof value}, expected array of string, string, number or boolean`,
+  );
 }
 
 function applyHeaderOp(headers: MultiMap, op: HeaderOp): void {
@@ -230,8 +281,10 @@ export class FakeKong {
     const headers = toHeaderMultiMap(spec.headers);
     const { bytes, contentType } = bodyBytes(spec.body, firstHeader(headers, 'content-type'));
     if (contentType && !headers['content-type']) headers['content-type'] = [contentType];
-    if (!headers.host) headers.host = [url.port === (url.scheme === 'https' ? 443 : 80) ? url.host : `${url.host}:${url.port}`];
-    if (bytes.length > 0 && !headers['content-length'] && !headers['transfer-encoding']) headers['content-length'] = [String(bytes.length)];
+    if (!headers.host)
+      headers.host = [url.port === (url.scheme === 'https' ? 443 : 80) ? url.host : `${url.host}:${url.port}`];
+    if (bytes.length > 0 && !headers['content-length'] && !headers['transfer-encoding'])
+      headers['content-length'] = [String(bytes.length)];
     this.request = {
       method: (spec.method ?? 'GET').toUpperCase(),
       scheme: url.scheme,
@@ -268,14 +321,18 @@ export class FakeKong {
     for (const [name, message] of Object.entries(spec.pdkErrors ?? {})) {
       const k = kongName(name);
       if (!returnsNilErr(k)) {
-        throw new KitError('usage', `pdkErrors: ${k} never returns (nil, err) in Kong, so it cannot fail that way; use an override that throws kongRaises(…) to make Kong raise instead`);
+        throw new KitError(
+          'usage',
+          `pdkErrors: ${k} never returns (nil, err) in Kong, so it cannot fail that way; use an override that throws kongRaises(…) to make Kong raise instead`,
+        );
       }
       this.pdkErrors.set(k, message);
     }
     this.overrides = new Map();
     for (const [name, fn] of Object.entries({ ...options.overrides, ...(spec.overrides ?? {}) })) {
       const k = kongName(name);
-      if (k === 'kong.response.exit' || k === 'kong.response.error') throw new KitError('usage', `${k} cannot be overridden: it ends the request`);
+      if (k === 'kong.response.exit' || k === 'kong.response.error')
+        throw new KitError('usage', `${k} cannot be overridden: it ends the request`);
       this.overrides.set(k, fn);
     }
   }
@@ -286,13 +343,21 @@ export class FakeKong {
     let path = req.rawPath;
     const route = this.route;
     if (route?.strip_path && route.paths?.length) {
-      const prefix = route.paths.filter((p) => !p.startsWith('~') && path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+      const prefix = route.paths
+        .filter((p) => !p.startsWith('~') && path.startsWith(p))
+        .sort((a, b) => b.length - a.length)[0];
       if (prefix !== undefined) path = path.slice(prefix.length);
     }
     if (svc?.path) {
       const base = svc.path;
       if (path === '' || path === '/') path = base;
-      else path = base.endsWith('/') && path.startsWith('/') ? base + path.slice(1) : !base.endsWith('/') && !path.startsWith('/') ? `${base}/${path}` : base + path;
+      else
+        path =
+          base.endsWith('/') && path.startsWith('/')
+            ? base + path.slice(1)
+            : !base.endsWith('/') && !path.startsWith('/')
+              ? `${base}/${path}`
+              : base + path;
     }
     if (!path.startsWith('/')) path = `/${path}`;
     const headers: MultiMap = {};
@@ -354,7 +419,12 @@ export class FakeKong {
     const sr = this.serviceRequest;
     const headers: MultiMap = {};
     for (const [k, v] of Object.entries(sr.headers)) headers[k] = [...v];
-    return { ...sr, headers, queryArgs: argsToMultiMap(parseArgs(sr.query, 0)), header: (name) => firstHeader(headers, name) };
+    return {
+      ...sr,
+      headers,
+      queryArgs: argsToMultiMap(parseArgs(sr.query, 0)),
+      header: (name) => firstHeader(headers, name),
+    };
   }
 
   /** The `kong.log.setSerializeValue` values, applied to an empty record. */
@@ -380,13 +450,19 @@ export class FakeKong {
    */
   answer(method: string, args: unknown[]): Answer {
     const info = PDK_FUNCTIONS.get(method);
-    if (!info || (info.since && compareVersion(this.version, info.since) < 0) || (info.until && compareVersion(this.version, info.until) > 0)) {
+    if (
+      !info ||
+      (info.since && compareVersion(this.version, info.since) < 0) ||
+      (info.until && compareVersion(this.version, info.until) > 0)
+    ) {
       // Kong logs this and answers plugin.Step with nil.
       this.log('err', [`could not find pdk method: ${method}`]);
       return { kind: 'unknown-method' };
     }
     if (this.options.checkPhases && info.phases && !info.phases.includes(this.phase)) {
-      throw new KongRaise(`${method}: function cannot be called in ${this.phase} phase (only in: ${info.phases.join(', ')})`);
+      throw new KongRaise(
+        `${method}: function cannot be called in ${this.phase} phase (only in: ${info.phases.join(', ')})`,
+      );
     }
     if (this.phase === 'log' && this.options.logPhaseTimer && raisesInLogTimer(method)) {
       throw new KongRaise(`${method} raises in the log phase: ${LOG_TIMER_HELP}`);
@@ -405,13 +481,20 @@ export class FakeKong {
     const rawBytes = (info.flags & PdkCallFlags.RAW_BYTES) !== 0;
     const multimap = (info.flags & PdkCallFlags.MULTIMAP) !== 0;
     if (value instanceof NilErr) {
-      if (multimap) throw new KongRaise(`${method} returned (nil, "${value.message}"): Kong's fix_mmap cannot handle nil (bad argument #1 to 'pairs'), so Kong raises`);
-      if (rawBytes && !this.isKong2) throw new KongRaise(`${method} returned (nil, "${value.message}"): Kong's fix_raw cannot pack nil as binary, so Kong raises`);
+      if (multimap)
+        throw new KongRaise(
+          `${method} returned (nil, "${value.message}"): Kong's fix_mmap cannot handle nil (bad argument #1 to 'pairs'), so Kong raises`,
+        );
+      if (rawBytes && !this.isKong2)
+        throw new KongRaise(
+          `${method} returned (nil, "${value.message}"): Kong's fix_raw cannot pack nil as binary, so Kong raises`,
+        );
       return { kind: 'nil-err', message: value.message };
     }
     if (value === undefined || value === null) {
       if (multimap) throw new KongRaise(`${method} returned nil: Kong's fix_mmap cannot handle nil, so Kong raises`);
-      if (rawBytes && !this.isKong2) throw new KongRaise(`${method} returned nil: Kong's fix_raw cannot pack nil as binary, so Kong raises`);
+      if (rawBytes && !this.isKong2)
+        throw new KongRaise(`${method} returned nil: Kong's fix_raw cannot pack nil as binary, so Kong raises`);
       return { kind: 'value', value: undefined };
     }
     if (rawBytes) {
@@ -437,7 +520,12 @@ export class FakeKong {
   /** The request body as `kong.request.get_raw_body` returns it, or its `(nil, err)`. */
   rawBody(maxAllowedFileSize: unknown): Buffer | NilErr {
     if (!this.request.bodyInFile) return this.request.body;
-    if (typeof maxAllowedFileSize === 'number' && versionAtLeast(this.version, '3.8.0') && this.request.body.length <= maxAllowedFileSize) return this.request.body;
+    if (
+      typeof maxAllowedFileSize === 'number' &&
+      versionAtLeast(this.version, '3.8.0') &&
+      this.request.body.length <= maxAllowedFileSize
+    )
+      return this.request.body;
     return new NilErr("request body did not fit into client body buffer, consider raising 'client_body_buffer_size'");
   }
 
@@ -446,7 +534,8 @@ export class FakeKong {
     if (!contentType) return new NilErr('missing content type');
     if (body instanceof NilErr) return body;
     const mt = mediaType(contentType);
-    if (mt === 'application/x-www-form-urlencoded') return parseArgs(body.toString('utf8'), typeof maxArgs === 'number' ? maxArgs : 100);
+    if (mt === 'application/x-www-form-urlencoded')
+      return parseArgs(body.toString('utf8'), typeof maxArgs === 'number' ? maxArgs : 100);
     if (mt === 'application/json' || (mt && /^application\/[^;]*\+json$/.test(mt))) {
       try {
         const v: unknown = JSON.parse(body.toString('utf8'));
@@ -467,7 +556,14 @@ export class FakeKong {
   }
 
   /** Ends the request (kong.response.exit / error). */
-  endRequest(via: 'exit' | 'error', status: number, body: unknown, headers: Record<string, string | string[]>, rawBody: Buffer, contentType: string | undefined): void {
+  endRequest(
+    via: 'exit' | 'error',
+    status: number,
+    body: unknown,
+    headers: Record<string, string | string[]>,
+    rawBody: Buffer,
+    contentType: string | undefined,
+  ): void {
     const out: MultiMap = {};
     for (const op of this.responseOps) applyHeaderOp(out, op);
     for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? [...v] : [v];
@@ -546,7 +642,8 @@ export class FakeKong {
       if (!target) continue;
       const last = parts.at(-1)!;
       const exists = target[last] !== undefined;
-      if (mode === 'set' || (mode === 'add' && !exists) || (mode === 'replace' && exists)) target[last] = deepCopy(value);
+      if (mode === 'set' || (mode === 'add' && !exists) || (mode === 'replace' && exists))
+        target[last] = deepCopy(value);
     }
   }
 
@@ -568,7 +665,9 @@ export class FakeKong {
         method: req.method,
         headers: ngxHeaders(req.headers),
         size: req.body.length + 64,
-        ...(req.scheme === 'https' ? { tls: { version: this.tlsVersion, cipher: 'TLS_AES_256_GCM_SHA384', client_verify: 'NONE' } } : {}),
+        ...(req.scheme === 'https'
+          ? { tls: { version: this.tlsVersion, cipher: 'TLS_AES_256_GCM_SHA384', client_verify: 'NONE' } }
+          : {}),
       },
       upstream_uri: sr.path + (sr.query ? `?${sr.query}` : ''),
       upstream_status: proxied ? String(this.upstream.status) : '',
@@ -652,7 +751,8 @@ function exitBody(method: string, body: unknown): { raw: Buffer; contentType?: s
   if (body === undefined || body === null) return { raw: Buffer.alloc(0) };
   if (typeof body === 'string') return { raw: Buffer.from(body, 'utf8') };
   if (Buffer.isBuffer(body)) return { raw: body };
-  if (isPlainObject(body) || Array.isArray(body)) return { raw: Buffer.from(cjsonEncode(body)), contentType: 'application/json; charset=utf-8' };
+  if (isPlainObject(body) || Array.isArray(body))
+    return { raw: Buffer.from(cjsonEncode(body)), contentType: 'application/json; charset=utf-8' };
   throw new KongRaise(`${method}: body must be a nil, string or table`);
 }
 
@@ -669,7 +769,12 @@ function exitHeaders(method: string, h: unknown): Record<string, string | string
 
 type Impl = (k: FakeKong, a: unknown[], method: string) => unknown;
 
-const MEMORY_UNITS: Record<string, [number, string]> = { b: [1, ''], k: [1024, 'KiB'], m: [1024 * 1024, 'MiB'], g: [1024 * 1024 * 1024, 'GiB'] };
+const MEMORY_UNITS: Record<string, [number, string]> = {
+  b: [1, ''],
+  k: [1024, 'KiB'],
+  m: [1024 * 1024, 'MiB'],
+  g: [1024 * 1024 * 1024, 'GiB'],
+};
 
 /** Kong's behaviour for each simulated PDK function, by Kong's name. */
 const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
@@ -677,9 +782,11 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   [
     'kong.client.authenticate',
     (k, [consumer, credential], m) => {
-      if ((consumer === undefined || consumer === null) && (credential === undefined || credential === null)) throw new KongRaise(`${m}: either credential or consumer must be provided`);
+      if ((consumer === undefined || consumer === null) && (credential === undefined || credential === null))
+        throw new KongRaise(`${m}: either credential or consumer must be provided`);
       if (consumer != null && !isPlainObject(consumer)) throw new KongRaise(`${m}: consumer must be a table or nil`);
-      if (credential != null && !isPlainObject(credential)) throw new KongRaise(`${m}: credential must be a table or nil`);
+      if (credential != null && !isPlainObject(credential))
+        throw new KongRaise(`${m}: credential must be a table or nil`);
       k.consumer = (consumer ?? undefined) as Consumer | undefined;
       k.credential = (credential ?? undefined) as Credential | undefined;
       return undefined;
@@ -727,7 +834,10 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
       const digits = scale === undefined || scale === null ? 2 : int(m, 'scale', scale, 0, 10);
       const f = (n: number) => (u === 'b' ? n : `${(n / spec[0]).toFixed(digits)} ${spec[1]}`);
       return {
-        lua_shared_dicts: { kong: { allocated_slabs: f(40960), capacity: f(5242880) }, kong_db_cache: { allocated_slabs: f(794624), capacity: f(134217728) } },
+        lua_shared_dicts: {
+          kong: { allocated_slabs: f(40960), capacity: f(5242880) },
+          kong_db_cache: { allocated_slabs: f(794624), capacity: f(134217728) },
+        },
         workers_lua_vms: [{ http_allocated_gc: f(50331648), pid: process.pid }],
       };
     },
@@ -761,7 +871,15 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   ['kong.nginx.req_start_time', (k) => k.request.startTime / 1000],
   [
     'kong.nginx.get_statistics',
-    () => ({ connections_active: 1, connections_reading: 0, connections_writing: 1, connections_waiting: 0, connections_accepted: 1, connections_handled: 1, total_requests: 1 }),
+    () => ({
+      connections_active: 1,
+      connections_reading: 0,
+      connections_writing: 1,
+      connections_waiting: 0,
+      connections_accepted: 1,
+      connections_handled: 1,
+      total_requests: 1,
+    }),
   ],
   // kong.log
   ...(['alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'] as const).map((level): [string, Impl] => [
@@ -788,7 +906,12 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   [
     'kong.log.inspect',
     (k, args) => {
-      const show = (a: unknown) => (typeof a === 'string' ? JSON.stringify(a) : a !== null && typeof a === 'object' && !Buffer.isBuffer(a) ? cjsonEncode(a) : luaToString(a));
+      const show = (a: unknown) =>
+        typeof a === 'string'
+          ? JSON.stringify(a)
+          : a !== null && typeof a === 'object' && !Buffer.isBuffer(a)
+            ? cjsonEncode(a)
+            : luaToString(a);
       if (k._inspect()) k.log('inspect', args, args.map(show).join(' '));
       return undefined;
     },
@@ -802,14 +925,17 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
       if (typeof key !== 'string') throw new KongRaise(`${m}: key must be a string`);
       const t = typeof value;
       if (!(t === 'number' || t === 'string' || t === 'boolean' || isPlainObject(value) || Array.isArray(value))) {
-        throw new KongRaise(`${m}: value must be a number, string, boolean or a non-self-referencial table containing numbers, string and booleans`);
+        throw new KongRaise(
+          `${m}: value must be a number, string, boolean or a non-self-referencial table containing numbers, string and booleans`,
+        );
       }
       let mode = 'set';
       if (options !== undefined && options !== null) {
         if (!isPlainObject(options)) throw new KongRaise(`${m}: options must be a table`);
         if (options.mode !== undefined) mode = String(options.mode);
       }
-      if (!['set', 'add', 'replace'].includes(mode)) throw new KongRaise(`${m}: mode must be 'set', 'add' or 'replace'`);
+      if (!['set', 'add', 'replace'].includes(mode))
+        throw new KongRaise(`${m}: mode must be 'set', 'add' or 'replace'`);
       k._serializeOp(key, value, mode);
       return undefined;
     },
@@ -819,7 +945,10 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   ['kong.request.get_host', (k) => k.request.host],
   ['kong.request.get_port', (k) => k.request.port],
   ['kong.request.get_forwarded_scheme', (k) => k._forwarded('x-forwarded-proto')?.toLowerCase() ?? k.request.scheme],
-  ['kong.request.get_forwarded_host', (k) => k._forwarded('x-forwarded-host')?.split(',')[0]?.trim().replace(/:\d+$/, '') ?? k.request.host],
+  [
+    'kong.request.get_forwarded_host',
+    (k) => k._forwarded('x-forwarded-host')?.split(',')[0]?.trim().replace(/:\d+$/, '') ?? k.request.host,
+  ],
   [
     'kong.request.get_forwarded_port',
     (k) => {
@@ -833,17 +962,28 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   ['kong.request.get_method', (k) => k.request.method],
   ['kong.request.get_path', (k) => normalizePath(k.request.rawPath)],
   ['kong.request.get_raw_path', (k) => k.request.rawPath],
-  ['kong.request.get_path_with_query', (k) => normalizePath(k.request.rawPath) + (k.request.rawQuery ? `?${k.request.rawQuery}` : '')],
+  [
+    'kong.request.get_path_with_query',
+    (k) => normalizePath(k.request.rawPath) + (k.request.rawQuery ? `?${k.request.rawQuery}` : ''),
+  ],
   ['kong.request.get_raw_query', (k) => k.request.rawQuery],
   ['kong.request.get_query', (k, [max]) => parseArgs(k.request.rawQuery, typeof max === 'number' ? max : 100)],
-  ['kong.request.get_query_arg', (k, [name], m) => firstArg(parseArgs(k.request.rawQuery, 100)[str(m, 'query argument name', name)])],
+  [
+    'kong.request.get_query_arg',
+    (k, [name], m) => firstArg(parseArgs(k.request.rawQuery, 100)[str(m, 'query argument name', name)]),
+  ],
   ['kong.request.get_header', (k, [name], m) => firstHeader(k.request.headers, str(m, 'header name', name))],
   ['kong.request.get_headers', (k, [max]) => limitHeaders(k.request.headers, max)],
   ['kong.request.get_raw_body', (k, [maxFile]) => k.rawBody(maxFile)],
   [
     'kong.request.get_body',
     (k, [mimetype, maxArgs, maxFile], m) =>
-      k.parseBody(m, k.rawBody(maxFile), typeof mimetype === 'string' ? mimetype : firstHeader(k.request.headers, 'content-type'), maxArgs),
+      k.parseBody(
+        m,
+        k.rawBody(maxFile),
+        typeof mimetype === 'string' ? mimetype : firstHeader(k.request.headers, 'content-type'),
+        maxArgs,
+      ),
   ],
   ['kong.request.get_start_time', (k) => k.request.startTime],
   ['kong.request.get_uri_captures', (k) => k.uriCaptures ?? { unnamed: [], named: {} }],
@@ -861,18 +1001,32 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   ],
   [
     'kong.response.set_header',
-    (k, [name, value], m) => void k.changeResponseHeader({ op: 'set', name: str(m, 'header name', name), values: headerValues(m, name, value) }),
+    (k, [name, value], m) =>
+      void k.changeResponseHeader({
+        op: 'set',
+        name: str(m, 'header name', name),
+        values: headerValues(m, name, value),
+      }),
   ],
   [
     'kong.response.add_header',
-    (k, [name, value], m) => void k.changeResponseHeader({ op: 'add', name: str(m, 'header name', name), values: headerValues(m, name, value) }),
+    (k, [name, value], m) =>
+      void k.changeResponseHeader({
+        op: 'add',
+        name: str(m, 'header name', name),
+        values: headerValues(m, name, value),
+      }),
   ],
-  ['kong.response.clear_header', (k, [name], m) => void k.changeResponseHeader({ op: 'clear', name: str(m, 'header name', name) })],
+  [
+    'kong.response.clear_header',
+    (k, [name], m) => void k.changeResponseHeader({ op: 'clear', name: str(m, 'header name', name) }),
+  ],
   [
     'kong.response.set_headers',
     (k, [headers], m) => {
       const h = table(m, 'headers', headers);
-      for (const [name, value] of Object.entries(h)) k.changeResponseHeader({ op: 'set', name, values: headerValues(m, name, value) });
+      for (const [name, value] of Object.entries(h))
+        k.changeResponseHeader({ op: 'set', name, values: headerValues(m, name, value) });
       return undefined;
     },
   ],
@@ -890,7 +1044,8 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
     'kong.response.error',
     (k, [status, message, headers], m) => {
       const s = int(m, 'code', status, 400, 599);
-      if (message !== undefined && message !== null && typeof message !== 'string') throw new KongRaise(`${m}: message must be a nil or string`);
+      if (message !== undefined && message !== null && typeof message !== 'string')
+        throw new KongRaise(`${m}: message must be a nil or string`);
       const h = exitHeaders(m, headers);
       const text = (message as string | undefined) ?? ERROR_MESSAGES[s] ?? `The upstream server responded with ${s}`;
       const body = { message: text };
@@ -927,7 +1082,11 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
     'kong.service.set_timeouts',
     (k, [c, w, r], m) => {
       const max = 2 ** 31 - 2;
-      k.serviceRequest.timeouts = { connect: int(m, 'connect_timeout', c, 1, max), write: int(m, 'write_timeout', w, 1, max), read: int(m, 'read_timeout', r, 1, max) };
+      k.serviceRequest.timeouts = {
+        connect: int(m, 'connect_timeout', c, 1, max),
+        write: int(m, 'write_timeout', w, 1, max),
+        read: int(m, 'read_timeout', r, 1, max),
+      };
       return undefined;
     },
   ],
@@ -962,13 +1121,22 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   ],
   [
     'kong.service.request.add_header',
-    (k, [name, value], m) => void applyHeaderOp(k.serviceRequest.headers, { op: 'add', name: str(m, 'header name', name), values: headerValues(m, name, value) }),
+    (k, [name, value], m) =>
+      void applyHeaderOp(k.serviceRequest.headers, {
+        op: 'add',
+        name: str(m, 'header name', name),
+        values: headerValues(m, name, value),
+      }),
   ],
-  ['kong.service.request.clear_header', (k, [name], m) => void applyHeaderOp(k.serviceRequest.headers, { op: 'clear', name: str(m, 'header name', name) })],
+  [
+    'kong.service.request.clear_header',
+    (k, [name], m) => void applyHeaderOp(k.serviceRequest.headers, { op: 'clear', name: str(m, 'header name', name) }),
+  ],
   [
     'kong.service.request.set_headers',
     (k, [headers], m) => {
-      for (const [name, value] of Object.entries(table(m, 'headers', headers))) applyHeaderOp(k.serviceRequest.headers, { op: 'set', name, values: headerValues(m, name, value) });
+      for (const [name, value] of Object.entries(table(m, 'headers', headers)))
+        applyHeaderOp(k.serviceRequest.headers, { op: 'set', name, values: headerValues(m, name, value) });
       return undefined;
     },
   ],
@@ -988,7 +1156,8 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
       const t = table(m, 'args', args);
       for (const [name, v] of Object.entries(t)) {
         const ok = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
-        if (!(ok(v) || (Array.isArray(v) && v.every(ok)))) throw new KongRaise(`${m}: attempt to set invalid value for query argument "${name}"`);
+        if (!(ok(v) || (Array.isArray(v) && v.every(ok))))
+          throw new KongRaise(`${m}: attempt to set invalid value for query argument "${name}"`);
       }
       k.serviceRequest.query = encodeArgs(t as Record<string, unknown>);
       return undefined;
@@ -1037,7 +1206,8 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
     'kong.service.request.set_body',
     (k, [args, mimetype], m) => {
       const t = table(m, 'args', args);
-      if (mimetype !== undefined && mimetype !== null && typeof mimetype !== 'string') throw new KongRaise(`${m}: mime must be a string`);
+      if (mimetype !== undefined && mimetype !== null && typeof mimetype !== 'string')
+        throw new KongRaise(`${m}: mime must be a string`);
       const ctype = (mimetype as string | undefined) ?? firstHeader(k.serviceRequest.headers, 'content-type');
       if (!ctype) return new NilErr('content type was neither explicitly given as an argument or received as a header');
       const mt = mediaType(ctype);
@@ -1054,30 +1224,57 @@ const IMPLEMENTATIONS: ReadonlyMap<string, Impl> = new Map<string, Impl>([
   ],
   // kong.service.response (log phase; raises there unless logPhaseTimer is off)
   ['kong.service.response.get_status', (k) => (k.proxied ? k.upstream.status : undefined)],
-  ['kong.service.response.get_header', (k, [name], m) => (k.proxied ? firstHeader(k.upstream.headers, str(m, 'header name', name)) : undefined)],
-  ['kong.service.response.get_headers', (k, [max]) => (k.proxied ? limitHeaders(k.upstream.headers, max) : new NilErr('no upstream response'))],
+  [
+    'kong.service.response.get_header',
+    (k, [name], m) => (k.proxied ? firstHeader(k.upstream.headers, str(m, 'header name', name)) : undefined),
+  ],
+  [
+    'kong.service.response.get_headers',
+    (k, [max]) => (k.proxied ? limitHeaders(k.upstream.headers, max) : new NilErr('no upstream response')),
+  ],
   ['kong.service.response.get_raw_body', (k) => (k.proxied ? k.upstream.body : undefined)],
   [
     'kong.service.response.get_body',
     (k, [mimetype, maxArgs], m) =>
-      k.proxied ? k.parseBody(m, k.upstream.body, typeof mimetype === 'string' ? mimetype : firstHeader(k.upstream.headers, 'content-type'), maxArgs) : new NilErr('no upstream response'),
+      k.proxied
+        ? k.parseBody(
+            m,
+            k.upstream.body,
+            typeof mimetype === 'string' ? mimetype : firstHeader(k.upstream.headers, 'content-type'),
+            maxArgs,
+          )
+        : new NilErr('no upstream response'),
   ],
   // kong.table
   ['kong.table.new', () => []],
   ['kong.table.clear', (_k, [t], m) => void table(m, 'tab', t)],
   [
     'kong.table.merge',
-    (_k, [t1, t2]) => ({ ...(isPlainObject(t1) ? t1 : Array.isArray(t1) ? { ...t1 } : {}), ...(isPlainObject(t2) ? t2 : Array.isArray(t2) ? { ...t2 } : {}) }),
+    (_k, [t1, t2]) => ({
+      ...(isPlainObject(t1) ? t1 : Array.isArray(t1) ? { ...t1 } : {}),
+      ...(isPlainObject(t2) ? t2 : Array.isArray(t2) ? { ...t2 } : {}),
+    }),
   ],
   // kong.vault
   ['kong.vault.is_reference', (_k, [ref]) => typeof ref === 'string' && /^\{vault:\/\/[^}]+\}$/.test(ref)],
   [
     'kong.vault.parse_reference',
     (_k, [ref]) => {
-      const m = typeof ref === 'string' ? /^\{vault:\/\/([^/}]+)\/([^/?#}]+)(?:\/([^?#}]*))?(?:\?([^#}]*))?(?:#(\d+))?\}$/.exec(ref) : null;
+      const m =
+        typeof ref === 'string'
+          ? /^\{vault:\/\/([^/}]+)\/([^/?#}]+)(?:\/([^?#}]*))?(?:\?([^#}]*))?(?:#(\d+))?\}$/.exec(ref)
+          : null;
       if (!m) return new NilErr(`not a reference (${luaToString(ref)})`);
-      const config = m[4] ? Object.fromEntries(m[4].split('&').map((kv) => kv.split('=') as [string, string])) : undefined;
-      return { name: m[1], resource: m[2], ...(m[3] ? { key: m[3] } : {}), ...(config ? { config } : {}), ...(m[5] ? { version: Number(m[5]) } : {}) };
+      const config = m[4]
+        ? Object.fromEntries(m[4].split('&').map((kv) => kv.split('=') as [string, string]))
+        : undefined;
+      return {
+        name: m[1],
+        resource: m[2],
+        ...(m[3] ? { key: m[3] } : {}),
+        ...(config ? { config } : {}),
+        ...(m[5] ? { version: Number(m[5]) } : {}),
+      };
     },
   ],
   [

@@ -94,4 +94,3 @@ export function encodeNotification(label: string, arg: unknown): Uint8Array {
 export function encodeRequest(msgid: number, method: string, params: unknown[]): Uint8Array {
   return encoder.encode([0, msgid, method, restoreRawBytes(params)]);
 }
-

@@ -22,8 +22,7 @@ export const SCAN_ERROR = -2;
 /** Why the stream had to be abandoned. `too-large` carries the msgid when the
  * message started like a request, so the caller can answer it before closing. */
 export type ScanError =
-  | { kind: 'fatal'; reason: string }
-  | { kind: 'too-large'; msgid: number | undefined; size: number; limit: number };
+  { kind: 'fatal'; reason: string } | { kind: 'too-large'; msgid: number | undefined; size: number; limit: number };
 
 /** Scanner limits. */
 export interface ScannerOptions {
@@ -44,12 +43,27 @@ export const DEFAULT_MAX_DEPTH = 512;
  * fixext are header-only and skipped as payload. */
 const HEADER_LEN = new Uint8Array(256).fill(1);
 for (const [b, n] of [
-  [0xc4, 2], [0xc5, 3], [0xc6, 5], // bin 8/16/32
-  [0xc7, 2], [0xc8, 3], [0xc9, 5], // ext 8/16/32 (type byte skipped as payload)
-  [0xcc, 2], [0xcd, 3], [0xce, 5], [0xcf, 9], // uint 8/16/32/64
-  [0xd0, 2], [0xd1, 3], [0xd2, 5], [0xd3, 9], // int 8/16/32/64
-  [0xd9, 2], [0xda, 3], [0xdb, 5], // str 8/16/32
-  [0xdc, 3], [0xdd, 5], [0xde, 3], [0xdf, 5], // array/map 16/32
+  [0xc4, 2],
+  [0xc5, 3],
+  [0xc6, 5], // bin 8/16/32
+  [0xc7, 2],
+  [0xc8, 3],
+  [0xc9, 5], // ext 8/16/32 (type byte skipped as payload)
+  [0xcc, 2],
+  [0xcd, 3],
+  [0xce, 5],
+  [0xcf, 9], // uint 8/16/32/64
+  [0xd0, 2],
+  [0xd1, 3],
+  [0xd2, 5],
+  [0xd3, 9], // int 8/16/32/64
+  [0xd9, 2],
+  [0xda, 3],
+  [0xdb, 5], // str 8/16/32
+  [0xdc, 3],
+  [0xdd, 5],
+  [0xde, 3],
+  [0xdf, 5], // array/map 16/32
 ] as const) {
   HEADER_LEN[b] = n;
 }

@@ -29,7 +29,10 @@ test('case 42: --dump-all-plugins prints only a JSON array of the loadable plugi
     const r = runBin(SERVER_BIN, ['-d', DIR, flag]);
     assert.equal(r.status, 0, r.stderr);
     const infos = JSON.parse(r.text) as Info[];
-    assert.deepEqual(infos.map((i) => i.Name), GOOD);
+    assert.deepEqual(
+      infos.map((i) => i.Name),
+      GOOD,
+    );
     for (const i of infos) {
       assert.match(i.Version, /^\d+(\.\d+){0,2}$/);
       assert.ok(Number.isInteger(i.Priority));
@@ -47,9 +50,13 @@ test('every kong-js-pdk file form loads: .js, .cjs with Name, .mjs default and n
   const infos = JSON.parse(runBin(SERVER_BIN, ['-d', DIR, '--dump-all-plugins']).text) as Info[];
   const byName = new Map(infos.map((i) => [i.Name, i]));
   assert.deepEqual(byName.get('named-cjs')?.Version, '1.2');
-  assert.deepEqual(byName.get('esm-default')?.Schema.fields[0]!.config.fields, [{ n: { type: 'integer', default: 1 } }]);
+  assert.deepEqual(byName.get('esm-default')?.Schema.fields[0]!.config.fields, [
+    { n: { type: 'integer', default: 1 } },
+  ]);
   assert.deepEqual(byName.get('esm-named')?.Phases, ['rewrite']);
-  assert.deepEqual(byName.get('ts-plugin')?.Schema.fields[0]!.config.fields, [{ greeting: { type: 'string', default: 'hi' } }]);
+  assert.deepEqual(byName.get('ts-plugin')?.Schema.fields[0]!.config.fields, [
+    { greeting: { type: 'string', default: 'hi' } },
+  ]);
   assert.deepEqual(byName.get('pkg-plugin')?.Phases, ['log']);
 });
 
@@ -70,7 +77,10 @@ test('case 42: one-plugin mode -dump and --dump print {"Protocol":"MsgPack:1","P
     assert.equal(r.status, 0, r.stderr);
     const dump = JSON.parse(r.text) as { Protocol: string; Plugins: Info[] };
     assert.equal(dump.Protocol, 'MsgPack:1');
-    assert.deepEqual(dump.Plugins.map((p) => p.Name), ['ts-plugin']);
+    assert.deepEqual(
+      dump.Plugins.map((p) => p.Name),
+      ['ts-plugin'],
+    );
   }
   const ambiguous = runBin(SERVER_BIN, ['-d', DIR, '-dump']);
   assert.equal(ambiguous.status, 1);
@@ -122,7 +132,10 @@ test('one-plugin mode listens on <prefix>/<name>.socket and serves only that plu
   try {
     const c = await KongConnection.open(sock);
     await startInstance(c, 'js-plugin');
-    assert.match(await c.callError('StartInstance', { Name: 'ts-plugin', Config: '{}' }), /plugin ts-plugin is not loaded/);
+    assert.match(
+      await c.callError('StartInstance', { Name: 'ts-plugin', Config: '{}' }),
+      /plugin ts-plugin is not loaded/,
+    );
     c.close();
   } finally {
     srv.child.kill('SIGTERM');
@@ -159,7 +172,14 @@ test('case 44: the server exits when its parent dies', async () => {
   const pidFile = path.join(prefix, 'pid');
   // A parent shell starts the server in the background and exits at once.
   const { spawn } = await import('node:child_process');
-  const parent = spawn('/bin/sh', ['-c', `"${process.execPath}" "${SERVER_BIN}" -d "${DIR}" -p "${prefix}" --sock-name orphan.sock 2>/dev/null & echo $! > "${pidFile}"; sleep 0.5`], { stdio: 'ignore' });
+  const parent = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      `"${process.execPath}" "${SERVER_BIN}" -d "${DIR}" -p "${prefix}" --sock-name orphan.sock 2>/dev/null & echo $! > "${pidFile}"; sleep 0.5`,
+    ],
+    { stdio: 'ignore' },
+  );
   await new Promise((r) => parent.on('exit', r));
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   const deadline = Date.now() + 3000;
@@ -207,8 +227,14 @@ test('kong-ts-pdk launcher writes an executable that Kong 3.9 can start and quer
 test('a plugin declaring MinKongVersion is warned about PDK calls that Kong lacks, and still dumped', () => {
   const r = runBin(SERVER_BIN, ['-d', fixture('version-plugins'), '--dump-all-plugins']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual((JSON.parse(r.text) as Info[]).map((i) => i.Name), ['old-target']);
-  assert.match(r.stderr, /\[warn\] plugin old-target targets Kong 2\.8\.0 but calls kong\.request\.getRawPath \(kong\.request\.get_raw_path\), which Kong 3\.0\.0 added/);
+  assert.deepEqual(
+    (JSON.parse(r.text) as Info[]).map((i) => i.Name),
+    ['old-target'],
+  );
+  assert.match(
+    r.stderr,
+    /\[warn\] plugin old-target targets Kong 2\.8\.0 but calls kong\.request\.getRawPath \(kong\.request\.get_raw_path\), which Kong 3\.0\.0 added/,
+  );
   assert.match(r.stderr, /kong\.service\.request\.clear_query_arg\), which Kong 3\.9\.0 added/);
   assert.doesNotMatch(r.stderr, /setHeader/);
 });

@@ -45,7 +45,9 @@ test('a function added to pdk.yaml flows into the client, its types, docs and th
   assert.match(pdk, /this\.t\.call\("kong\.request\.get_forwarded_prefix", \[maxDepth\], 0\)/);
   assert.match(pdk, /\["kong\.request\.getForwardedPrefix", "kong\.request\.get_forwarded_prefix"\]/);
   // The index.
-  const index = JSON.parse(fs.readFileSync(path.join(out, 'pdk-index.json'), 'utf8')) as { functions: { name: string; exposed: boolean; since: string }[] };
+  const index = JSON.parse(fs.readFileSync(path.join(out, 'pdk-index.json'), 'utf8')) as {
+    functions: { name: string; exposed: boolean; since: string }[];
+  };
   const entry = index.functions.find((f) => f.name === 'kong.request.get_forwarded_prefix');
   assert.deepEqual({ exposed: entry?.exposed, since: entry?.since }, { exposed: true, since: 'main' });
 
@@ -56,6 +58,9 @@ test('a function added to pdk.yaml flows into the client, its types, docs and th
       'const kong = createPdk({ call: async () => "/prefix" });\n' +
       'export const p: Promise<string | undefined> = kong.request.getForwardedPrefix(2);\n',
   );
-  const tsFiles = fs.readdirSync(out).filter((n) => n.endsWith('.ts')).map((n) => path.join(out, n));
+  const tsFiles = fs
+    .readdirSync(out)
+    .filter((n) => n.endsWith('.ts'))
+    .map((n) => path.join(out, n));
   assert.deepEqual(typeCheck(tsFiles), []);
 });

@@ -28,11 +28,16 @@ interface IndexEntry {
   never_returns: boolean;
   result_fix: string | null;
 }
-const index = JSON.parse(fs.readFileSync(path.join(repoRoot, 'generated', 'pdk-index.json'), 'utf8')) as { functions: IndexEntry[] };
+const index = JSON.parse(fs.readFileSync(path.join(repoRoot, 'generated', 'pdk-index.json'), 'utf8')) as {
+  functions: IndexEntry[];
+};
 
 function recorder(): { t: PdkTransport; calls: { method: string; args: unknown[]; flags: number }[] } {
   const calls: { method: string; args: unknown[]; flags: number }[] = [];
-  return { calls, t: { call: (method, args, flags) => (calls.push({ method, args, flags }), Promise.resolve(undefined)) } };
+  return {
+    calls,
+    t: { call: (method, args, flags) => (calls.push({ method, args, flags }), Promise.resolve(undefined)) },
+  };
 }
 
 function resolvePath(root: unknown, camelPath: string): unknown {
@@ -71,7 +76,8 @@ test('functions that cannot be called are absent from the client and listed with
   for (const f of index.functions.filter((x) => !x.exposed)) {
     assert.equal(PDK_FUNCTIONS.has(f.name), false, f.name);
     const parts = f.name.split('.');
-    const camel = parts.slice(0, -1).join('.') + '.' + parts.at(-1)!.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    const camel =
+      parts.slice(0, -1).join('.') + '.' + parts.at(-1)!.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
     assert.equal(resolvePath(kong, camel), undefined, f.name);
   }
 });
@@ -128,7 +134,15 @@ test('every RPC method reaches its handler; unknown names never reach an object 
   }
   assert.equal(seen.length, RPC_METHOD_NAMES.length);
   assert.ok(seen.includes('Step:plugin.StepMultiMap'));
-  for (const bad of ['plugin.constructor', 'plugin.__proto__', 'plugin.toString', 'plugin.hasOwnProperty', 'foo.Bar', 'plugin.Nope', 42]) {
+  for (const bad of [
+    'plugin.constructor',
+    'plugin.__proto__',
+    'plugin.toString',
+    'plugin.hasOwnProperty',
+    'foo.Bar',
+    'plugin.Nope',
+    42,
+  ]) {
     assert.throws(() => dispatch(handlers, bad, [1]), RpcCallError, String(bad));
   }
   assert.equal(seen.length, RPC_METHOD_NAMES.length);
@@ -136,7 +150,10 @@ test('every RPC method reaches its handler; unknown names never reach an object 
 
 test('the dispatcher refuses params of the wrong arity or shape with a BadParams text', () => {
   const handlers = {} as RpcHandlers;
-  assert.throws(() => dispatch(handlers, 'plugin.CloseInstance', [{ id: 1 }]), /bad params for plugin\.CloseInstance: expected integer/);
+  assert.throws(
+    () => dispatch(handlers, 'plugin.CloseInstance', [{ id: 1 }]),
+    /bad params for plugin\.CloseInstance: expected integer/,
+  );
   assert.throws(() => dispatch(handlers, 'plugin.CloseInstance', [1, 2]), /expected 1 param, got 2/);
   assert.throws(() => dispatch(handlers, 'plugin.StartInstance', [{ Name: 'x' }]), /expected StartInstanceParams/);
   assert.throws(() => dispatch(handlers, 'plugin.Step', 'nope'), /params must be an array/);

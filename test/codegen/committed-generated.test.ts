@@ -12,7 +12,11 @@ test('generated/ matches a fresh generation from idl/', () => {
   const onDisk = fs.readdirSync(path.join(repoRoot, 'generated')).sort();
   assert.deepEqual(onDisk, [...files.keys()].sort());
   for (const [name, text] of files) {
-    assert.equal(fs.readFileSync(path.join(repoRoot, 'generated', name), 'utf8'), text, `generated/${name} is stale: run npm run codegen`);
+    assert.equal(
+      fs.readFileSync(path.join(repoRoot, 'generated', name), 'utf8'),
+      text,
+      `generated/${name} is stale: run npm run codegen`,
+    );
   }
 });
 

@@ -9,7 +9,9 @@ const file = path.join(repoRoot, 'examples', 'plugins', 'add-header.js');
 
 test('access tells the upstream the route name; response adds the configured header with the upstream status', async () => {
   const kit = await loadPlugin(file, { config: { header: 'x-hello', value: 'world' } });
-  const r = await kit.request({ route: { name: 'orders' }, upstream: { status: 201, headers: { 'x-up': '1' } } }).run(['access', 'response']);
+  const r = await kit
+    .request({ route: { name: 'orders' }, upstream: { status: 201, headers: { 'x-up': '1' } } })
+    .run(['access', 'response']);
   assert.deepEqual(r.ran, ['access', 'response']);
   assert.equal(r.serviceRequest.header('x-route-name'), 'orders');
   assert.equal(r.response.status, 201);

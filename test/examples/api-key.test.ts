@@ -33,10 +33,17 @@ test('a good key goes through: the key header is removed from the upstream reque
   assert.equal(r.exit, undefined);
   assert.equal(r.serviceRequest.header('x-key'), undefined);
   assert.equal(r.serviceRequest.header('x-other'), 'kept');
-  assert.deepEqual(r.logs.map((l) => [l.level, l.message]), [['info', 'api key accepted']]);
+  assert.deepEqual(
+    r.logs.map((l) => [l.level, l.message]),
+    [['info', 'api key accepted']],
+  );
   await kit.close();
 });
 
 test('the keys are required by the schema', async () => {
-  await assert.rejects(loadPlugin(file), (e: unknown) => e instanceof KitError && e.kind === 'config' && /config\.keys: required field missing/.test(e.message));
+  await assert.rejects(
+    loadPlugin(file),
+    (e: unknown) =>
+      e instanceof KitError && e.kind === 'config' && /config\.keys: required field missing/.test(e.message),
+  );
 });

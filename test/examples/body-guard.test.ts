@@ -14,7 +14,10 @@ test('the upstream gets the SHA-256 of the exact body bytes (not of a UTF-8 deco
   const r = await kit.request({ method: 'POST', body }).run();
   assert.equal(r.exit, undefined);
   assert.equal(r.serviceRequest.header('x-body-sha256'), createHash('sha256').update(body).digest('hex'));
-  assert.notEqual(r.serviceRequest.header('x-body-sha256'), createHash('sha256').update(body.toString('utf8')).digest('hex'));
+  assert.notEqual(
+    r.serviceRequest.header('x-body-sha256'),
+    createHash('sha256').update(body.toString('utf8')).digest('hex'),
+  );
   await kit.close();
 });
 
@@ -47,6 +50,9 @@ test('a body nginx buffered to a file never reaches the "unavailable" branch: Ko
   assert.equal(r.serviceRequest.header('x-body-sha256'), undefined);
 });
 
-test('max_bytes must be within the schema\'s bounds', async () => {
-  await assert.rejects(loadPlugin(file, { config: { max_bytes: 0 } }), /config\.max_bytes: value should be between 1 and 1073741824/);
+test("max_bytes must be within the schema's bounds", async () => {
+  await assert.rejects(
+    loadPlugin(file, { config: { max_bytes: 0 } }),
+    /config\.max_bytes: value should be between 1 and 1073741824/,
+  );
 });

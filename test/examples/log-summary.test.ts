@@ -9,9 +9,14 @@ const file = path.join(repoRoot, 'examples', 'plugins', 'log-summary.js');
 
 test('the log phase writes one notice line from the serialized record', async () => {
   const kit = await loadPlugin(file);
-  const r = await kit.request({ method: 'POST', url: '/orders/7?verbose=1', upstream: { status: 204 }, latencies: { request: 42 } }).run();
+  const r = await kit
+    .request({ method: 'POST', url: '/orders/7?verbose=1', upstream: { status: 204 }, latencies: { request: 42 } })
+    .run();
   assert.deepEqual(r.ran, ['log']);
-  assert.deepEqual(r.logs.map((l) => [l.phase, l.level, l.message]), [['log', 'notice', 'POST /orders/7?verbose=1 -> 204 in 42 ms']]);
+  assert.deepEqual(
+    r.logs.map((l) => [l.phase, l.level, l.message]),
+    [['log', 'notice', 'POST /orders/7?verbose=1 -> 204 in 42 ms']],
+  );
   assert.equal(r.calls[0]!.method, 'kong.log.serialize');
   assert.equal(typeof r.calls[0]!.result, 'string', 'serialize crosses as JSON text');
   await kit.close();

@@ -29,13 +29,43 @@ test('extract writes pdk.yaml and a JSON report, and prints one line per defect'
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extract-cli-'));
   const out = path.join(dir, 'pdk.yaml');
   const report = path.join(dir, 'report.json');
-  const { value, stderr } = await quiet(() => runExtract(['--kong', tree('old'), '--kong', tree('mid'), '--kong', `${tree('new')}=main`, '--rules', rules, '--out', out, '--report', report, '--keep-removed', '--commit', 'abc123']));
+  const { value, stderr } = await quiet(() =>
+    runExtract([
+      '--kong',
+      tree('old'),
+      '--kong',
+      tree('mid'),
+      '--kong',
+      `${tree('new')}=main`,
+      '--rules',
+      rules,
+      '--out',
+      out,
+      '--report',
+      report,
+      '--keep-removed',
+      '--commit',
+      'abc123',
+    ]),
+  );
   assert.equal(value, 0);
-  assert.equal(fs.readFileSync(out, 'utf8'), fs.readFileSync(golden('merged.yaml'), 'utf8').replace('  tracked:', '  commit: abc123\n  tracked:'));
-  assert.match(stderr, /^defect: kong\/pdk\/request\.lua:57: kong\.request\.get_raw_body: malformed tag '@max_size\[opt\]' .* \[rule raw-body-malformed\] \(main\)$/m);
-  assert.match(stderr, /^extract: 30 functions from 2\.8\.0, 3\.0\.0, main; \d+ defects \(0 unreviewed\), 0 stale rules/m);
+  assert.equal(
+    fs.readFileSync(out, 'utf8'),
+    fs.readFileSync(golden('merged.yaml'), 'utf8').replace('  tracked:', '  commit: abc123\n  tracked:'),
+  );
+  assert.match(
+    stderr,
+    /^defect: kong\/pdk\/request\.lua:57: kong\.request\.get_raw_body: malformed tag '@max_size\[opt\]' .* \[rule raw-body-malformed\] \(main\)$/m,
+  );
+  assert.match(
+    stderr,
+    /^extract: 30 functions from 2\.8\.0, 3\.0\.0, main; \d+ defects \(0 unreviewed\), 0 stale rules/m,
+  );
   const json = JSON.parse(fs.readFileSync(report, 'utf8'));
-  assert.deepEqual(json.kong.map((k: { label: string }) => k.label), ['2.8.0', '3.0.0', 'main']);
+  assert.deepEqual(
+    json.kong.map((k: { label: string }) => k.label),
+    ['2.8.0', '3.0.0', 'main'],
+  );
   assert.ok(json.history.some((h: { name: string }) => h.name === 'kong.service.set_tls_cert_key'));
 });
 
@@ -43,7 +73,9 @@ test('--strict fails on unreviewed defects; usage errors exit 2', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extract-cli-'));
   const empty = path.join(dir, 'rules.yaml');
   fs.writeFileSync(empty, 'format: kong-ts-pdk/extract-rules/1\n');
-  const strict = await quiet(() => runExtract(['--kong', `${tree('new')}=main`, '--rules', empty, '--out', path.join(dir, 'p.yaml'), '--strict']));
+  const strict = await quiet(() =>
+    runExtract(['--kong', `${tree('new')}=main`, '--rules', empty, '--out', path.join(dir, 'p.yaml'), '--strict']),
+  );
   assert.equal(strict.value, 1);
   assert.match(strict.stderr, /\[unreviewed\]/);
   assert.equal((await quiet(() => runExtract([]))).value, 2);

@@ -7,26 +7,38 @@ import { repoRoot } from '../helpers/paths.js';
 import { extractFixture, mergedFixtures, NO_RULES } from './helpers.js';
 
 const fn = (t: ReturnType<typeof extractFixture>, name: string) => t.functions.find((f) => f.name === name);
-const defect = (t: ReturnType<typeof extractFixture>, kind: string, name: string) => t.defects.find((d) => d.kind === kind && d.function === name);
+const defect = (t: ReturnType<typeof extractFixture>, kind: string, name: string) =>
+  t.defects.find((d) => d.kind === kind && d.function === name);
 
 test('missing @tparam: the code parameter is kept, typed from its type() check, documented: false', () => {
   const main = extractFixture('new');
-  assert.deepEqual(fn(main, 'kong.request.get_query_arg')!.params, [{ name: 'name', type: 'string', documented: false }]);
+  assert.deepEqual(fn(main, 'kong.request.get_query_arg')!.params, [
+    { name: 'name', type: 'string', documented: false },
+  ]);
   assert.equal(defect(main, 'missing_tparam', 'kong.request.get_query_arg')!.rule, 'query-arg-name');
   // A code `...` no tag documents.
-  assert.deepEqual(fn(main, 'kong.tracing.process_span')!.params[1], { name: '...', vararg: true, type: 'any', documented: false });
+  assert.deepEqual(fn(main, 'kong.tracing.process_span')!.params[1], {
+    name: '...',
+    vararg: true,
+    type: 'any',
+    documented: false,
+  });
 });
 
 test('malformed tag @max_size[opt]: recovered as a parameter by its rule, reported, and left alone without one', () => {
   const main = extractFixture('new');
-  assert.deepEqual(fn(main, 'kong.request.get_raw_body')!.params, [{ name: 'max_size', type: 'number', optional: true }]);
+  assert.deepEqual(fn(main, 'kong.request.get_raw_body')!.params, [
+    { name: 'max_size', type: 'number', optional: true },
+  ]);
   const d = defect(main, 'malformed_tag', 'kong.request.get_raw_body')!;
   assert.equal(d.rule, 'raw-body-malformed');
   assert.equal(d.source, 'kong/pdk/request.lua:57');
   const bare = extractFixture('new', NO_RULES);
   assert.equal(defect(bare, 'malformed_tag', 'kong.request.get_raw_body')!.rule, undefined);
   // Without the repair the code parameter still shows up, as undocumented.
-  assert.deepEqual(fn(bare, 'kong.request.get_raw_body')!.params, [{ name: 'max_size', type: 'any', documented: false }]);
+  assert.deepEqual(fn(bare, 'kong.request.get_raw_body')!.params, [
+    { name: 'max_size', type: 'any', documented: false },
+  ]);
 });
 
 test('a doc block starting with -- instead of ---: read and flagged', () => {
@@ -63,21 +75,35 @@ test('(nil, err) returned by the code but undocumented: flagged code_returns_nil
   // Documented (nil, err): nil_err, no defect.
   assert.equal(fn(main, 'kong.request.get_raw_body')!.nil_err, true);
   assert.equal(defect(main, 'undocumented_nil_err', 'kong.request.get_raw_body'), undefined);
-  assert.equal(defect(extractFixture('old'), 'undocumented_nil_err', 'kong.request.get_raw_body')!.rule, 'raw-body-nil-err');
+  assert.equal(
+    defect(extractFixture('old'), 'undocumented_nil_err', 'kong.request.get_raw_body')!.rule,
+    'raw-body-nil-err',
+  );
 });
 
 test('wrong @treturn and required-but-optional params are reported while the doc still says so; pdk.yaml keeps Kong terms', () => {
   const main = extractFixture('new');
   assert.deepEqual(fn(main, 'kong.service.get_credential')!.returns, [{ type: 'string' }]);
-  assert.match(defect(main, 'wrong_treturn', 'kong.service.get_credential')!.message, /@treturn says string, but the code returns table \| nil/);
+  assert.match(
+    defect(main, 'wrong_treturn', 'kong.service.get_credential')!.message,
+    /@treturn says string, but the code returns table \| nil/,
+  );
   assert.equal(defect(main, 'optional_undocumented', 'kong.log.set_serialize_value')!.rule, 'serialize-value-options');
 });
 
 test('MsgPack judgments: functions, cdata, colon methods derived; live objects from the rules', () => {
   const main = extractFixture('new');
-  assert.deepEqual(fn(main, 'kong.service.set_tls_cert_key')!.msgpack, { callable: false, problems: ['param chain is cdata', 'param key is cdata'] });
-  assert.deepEqual(fn(main, 'kong.client.tls.request_client_certificate')!.msgpack, { limitations: ['param ca_certs is cdata'] });
-  assert.deepEqual(fn(main, 'kong.tracing.set_should_sample')!.msgpack, { callable: false, problems: ['colon method (needs self)'] });
+  assert.deepEqual(fn(main, 'kong.service.set_tls_cert_key')!.msgpack, {
+    callable: false,
+    problems: ['param chain is cdata', 'param key is cdata'],
+  });
+  assert.deepEqual(fn(main, 'kong.client.tls.request_client_certificate')!.msgpack, {
+    limitations: ['param ca_certs is cdata'],
+  });
+  assert.deepEqual(fn(main, 'kong.tracing.set_should_sample')!.msgpack, {
+    callable: false,
+    problems: ['colon method (needs self)'],
+  });
   assert.equal(fn(main, 'kong.tracing.set_should_sample')!.colon_method, true);
   assert.deepEqual(fn(main, 'kong.tracing.active_span')!.msgpack, { limitations: ['returns a span object'] });
   assert.equal(fn(main, 'kong.response.exit')!.never_returns, true);
@@ -88,7 +114,10 @@ test('without rules every defect is reported unreviewed; with them none is, and 
   assert.ok(bare.defects.length >= 10);
   assert.ok(bare.defects.every((d) => d.rule === undefined));
   const { trees, book } = mergedFixtures();
-  assert.ok(trees.every((t) => t.defects.every((d) => d.rule !== undefined)), 'every fixture defect has a rule');
+  assert.ok(
+    trees.every((t) => t.defects.every((d) => d.rule !== undefined)),
+    'every fixture defect has a rule',
+  );
   assert.deepEqual(book.unused(), []);
   // One tree alone leaves the rules for the other trees' defects unused: reported as stale.
   const single = new RuleBook(book.rules);
@@ -97,8 +126,20 @@ test('without rules every defect is reported unreviewed; with them none is, and 
 });
 
 test('rules files are checked: kinds, repairs, reasons, unique ids; the repository file loads', () => {
-  assert.throws(() => parseRules('format: kong-ts-pdk/extract-rules/1\ndefects:\n  - {id: a, kind: malformed_tag, function: kong.x, repair: code_param, tag: t, why: "long enough reason"}'), RulesError);
-  assert.throws(() => parseRules('format: kong-ts-pdk/extract-rules/1\ndefects:\n  - {id: a, kind: missing_tparam, function: kong.x, repair: code_param, why: "no param given here"}'), /needs 'param'/);
+  assert.throws(
+    () =>
+      parseRules(
+        'format: kong-ts-pdk/extract-rules/1\ndefects:\n  - {id: a, kind: malformed_tag, function: kong.x, repair: code_param, tag: t, why: "long enough reason"}',
+      ),
+    RulesError,
+  );
+  assert.throws(
+    () =>
+      parseRules(
+        'format: kong-ts-pdk/extract-rules/1\ndefects:\n  - {id: a, kind: missing_tparam, function: kong.x, repair: code_param, why: "no param given here"}',
+      ),
+    /needs 'param'/,
+  );
   assert.throws(() => parseRules('format: other'), /format/);
   const repo = loadRules(path.join(repoRoot, 'idl', 'extract-rules.yaml'));
   assert.ok(repo.defects.length >= 15);

@@ -33,7 +33,9 @@ test('the merged fixture extraction loads with loadIdl and generates', () => {
   assert.equal(idl.functions.length, 30);
   const legacy = idl.functions.find((f) => f.name === 'kong.request.get_legacy_path')!;
   assert.equal(legacy.until, '2.8.0');
-  assert.ok(idl.functions.find((f) => f.name === 'kong.request.get_query_arg')!.defects.some((d) => /no @tparam/.test(d)));
+  assert.ok(
+    idl.functions.find((f) => f.name === 'kong.request.get_query_arg')!.defects.some((d) => /no @tparam/.test(d)),
+  );
   const files = generate(idl);
   const pdk = files.get('pdk.ts')!;
   assert.match(pdk, /getUriCaptures\(\)/);
@@ -61,9 +63,23 @@ test('a function added to a Kong tree appears in the generated client after extr
   ].join('\n');
   fs.writeFileSync(request, fs.readFileSync(request, 'utf8').replace('  return _REQUEST', added));
 
-  const before = generate(loadIdl(idlDirWith(writePdkYaml(mergeTrees([extractTree(tree('new'), { book: new RuleBook(fixtureRules()), label: 'main' })]).file)), 'x'));
+  const before = generate(
+    loadIdl(
+      idlDirWith(
+        writePdkYaml(
+          mergeTrees([extractTree(tree('new'), { book: new RuleBook(fixtureRules()), label: 'main' })]).file,
+        ),
+      ),
+      'x',
+    ),
+  );
   assert.doesNotMatch(before.get('pdk.ts')!, /getForwardedPath/);
-  const after = generate(loadIdl(idlDirWith(writePdkYaml(mergeTrees([extractTree(root, { book: new RuleBook(NO_RULES), label: 'main' })]).file)), 'x'));
+  const after = generate(
+    loadIdl(
+      idlDirWith(writePdkYaml(mergeTrees([extractTree(root, { book: new RuleBook(NO_RULES), label: 'main' })]).file)),
+      'x',
+    ),
+  );
   assert.match(after.get('pdk.ts')!, /getForwardedPath\(\): Promise<string>/);
   assert.match(after.get('pdk.ts')!, /"kong\.request\.get_forwarded_path"/);
 });

@@ -12,7 +12,11 @@ import { extractFixture, golden, mergedFixtures } from './helpers.js';
 
 function check(name: string, text: string): void {
   if (process.env['UPDATE_GOLDEN'] === '1') fs.writeFileSync(golden(name), text);
-  assert.equal(text, fs.readFileSync(golden(name), 'utf8'), `${name} differs from its golden file (UPDATE_GOLDEN=1 to accept)`);
+  assert.equal(
+    text,
+    fs.readFileSync(golden(name), 'utf8'),
+    `${name} differs from its golden file (UPDATE_GOLDEN=1 to accept)`,
+  );
 }
 
 test('the main fixture extracts to its golden pdk.yaml', () => {

@@ -16,7 +16,11 @@ export function fixtureRules(): ExtractRules {
 }
 
 /** Extracts one fixture tree; `new` is labelled main. */
-export function extractFixture(name: 'old' | 'mid' | 'new', rules: ExtractRules = fixtureRules(), book = new RuleBook(rules)): TreeExtraction {
+export function extractFixture(
+  name: 'old' | 'mid' | 'new',
+  rules: ExtractRules = fixtureRules(),
+  book = new RuleBook(rules),
+): TreeExtraction {
   return extractTree(tree(name), { book, ...(name === 'new' ? { label: 'main' } : {}) });
 }
 

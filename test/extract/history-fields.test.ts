@@ -43,18 +43,30 @@ test('changes: every older value of a changed field, since implied from the firs
     { field: 'nil_err', until: '2.8.0' },
     { field: 'code_returns_nil_err', until: '2.8.0', value: true },
     { field: 'msgpack.result_fix', until: '2.8.0' },
-    { field: 'protobuf', until: '2.8.0', value: { rpc: 'Request_GetRawBody', input: 'google.protobuf.Empty', output: 'String' } },
+    {
+      field: 'protobuf',
+      until: '2.8.0',
+      value: { rpc: 'Request_GetRawBody', input: 'google.protobuf.Empty', output: 'String' },
+    },
   ]);
-  assert.deepEqual(f('kong.service.set_tls_cert_key').changes, [{ field: 'phases', until: '2.8.0', value: ['rewrite', 'access', 'balancer'] }]);
-  assert.deepEqual(f('kong.service.set_header').changes, [{ field: 'params.value.type', until: '3.0.0', value: 'string | number | boolean' }]);
-  assert.deepEqual(f('kong.nginx.get_var').changes, [{ field: 'source_file', until: '3.0.0', value: 'kong/runloop/plugin_servers/init.lua' }]);
+  assert.deepEqual(f('kong.service.set_tls_cert_key').changes, [
+    { field: 'phases', until: '2.8.0', value: ['rewrite', 'access', 'balancer'] },
+  ]);
+  assert.deepEqual(f('kong.service.set_header').changes, [
+    { field: 'params.value.type', until: '3.0.0', value: 'string | number | boolean' },
+  ]);
+  assert.deepEqual(f('kong.nginx.get_var').changes, [
+    { field: 'source_file', until: '3.0.0', value: 'kong/runloop/plugin_servers/init.lua' },
+  ]);
   assert.equal(f('kong.request.get_header').changes, undefined, 'nothing changed, no key');
   assert.deepEqual(merged.file.kong.rpc, [
     { fact: 'call_pdk_method_returns', value: 'all', until: '2.8.0' },
     { fact: 'call_pdk_method_returns', value: 'first', since: '3.0.0' },
   ]);
   // A single tree: one fact with no range.
-  assert.deepEqual(mergeTrees([extractFixture('new')]).file.kong.rpc, [{ fact: 'call_pdk_method_returns', value: 'first' }]);
+  assert.deepEqual(mergeTrees([extractFixture('new')]).file.kong.rpc, [
+    { fact: 'call_pdk_method_returns', value: 'first' },
+  ]);
 });
 
 test('a value held in a middle release gets since; a parameter gone from the newest is kept in place with until', () => {
@@ -66,31 +78,55 @@ test('a value held in a middle release gets since; a parameter gone from the new
   ]);
   assert.deepEqual(
     f('kong.service.set_header').params.map((p) => [p.name, p.until]),
-    [['header', undefined], ['value', '3.0.0']],
+    [
+      ['header', undefined],
+      ['value', '3.0.0'],
+    ],
   );
   const text = writePdkYaml(merged.file);
   assert.match(text, /\n {6}- name: value\n {8}type: "string \| number \| boolean"\n {8}until: 3\.0\.0\n/);
-  assert.match(text, /\n {6}- \{field: params\.name\.type, since: 3\.0\.0, until: 3\.0\.0, value: "string \| number"\}\n/);
+  assert.match(
+    text,
+    /\n {6}- \{field: params\.name\.type, since: 3\.0\.0, until: 3\.0\.0, value: "string \| number"\}\n/,
+  );
   assert.match(text, /\n {2}rpc:\n {4}- \{fact: call_pdk_method_returns, value: all, until: 2\.8\.0\}\n/);
   // The flow style parses back to the same values.
   const back = parse(text) as typeof merged.file;
   assert.deepEqual(back.kong.rpc, merged.file.kong.rpc);
-  assert.deepEqual(back.functions.find((x) => x.name === 'kong.request.get_raw_body')!.changes, f('kong.request.get_raw_body').changes);
+  assert.deepEqual(
+    back.functions.find((x) => x.name === 'kong.request.get_raw_body')!.changes,
+    f('kong.request.get_raw_body').changes,
+  );
 
   // The loader validates and exposes them; the client never offers a removed parameter.
   const idl = loadIdl(idlDirWith(text), 'x');
   const setHeader = idl.functions.find((x) => x.name === 'kong.service.set_header')!;
-  assert.deepEqual(setHeader.params.map((p) => p.lua), ['header']);
+  assert.deepEqual(
+    setHeader.params.map((p) => p.lua),
+    ['header'],
+  );
   assert.deepEqual(setHeader.removedParams, [{ lua: 'value', typeText: 'string | number | boolean', until: '3.0.0' }]);
   assert.deepEqual(idl.kong.rpc, merged.file.kong.rpc);
   const rawBody = idl.functions.find((x) => x.name === 'kong.request.get_raw_body')!;
   assert.equal(rawBody.changes.length, 5);
-  assert.deepEqual(historyLines(idl, rawBody), ['Returns up to Kong 2.8.0: string.', 'Documented `(nil, err)` up to Kong 2.8.0: no.', 'Raw bytes from Kong 3.0.0 (a string up to 2.8.0).']);
-  assert.deepEqual(historyLines(idl, setHeader), ['Parameter `value` (string | number | boolean) up to Kong 3.0.0; no longer taken.']);
-  assert.deepEqual(historyLines(idl, idl.functions.find((x) => x.name === 'kong.request.get_header')!), [
-    'Parameter `name` type up to Kong 2.8.0: string.',
-    'Parameter `name` type in Kong 3.0.0 → 3.0.0: string | number.',
+  assert.deepEqual(historyLines(idl, rawBody), [
+    'Returns up to Kong 2.8.0: string.',
+    'Documented `(nil, err)` up to Kong 2.8.0: no.',
+    'Raw bytes from Kong 3.0.0 (a string up to 2.8.0).',
   ]);
+  assert.deepEqual(historyLines(idl, setHeader), [
+    'Parameter `value` (string | number | boolean) up to Kong 3.0.0; no longer taken.',
+  ]);
+  assert.deepEqual(
+    historyLines(
+      idl,
+      idl.functions.find((x) => x.name === 'kong.request.get_header')!,
+    ),
+    [
+      'Parameter `name` type up to Kong 2.8.0: string.',
+      'Parameter `name` type in Kong 3.0.0 → 3.0.0: string | number.',
+    ],
+  );
 });
 
 test('the doc comment of a generated method carries its history lines', async () => {

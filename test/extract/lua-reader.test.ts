@@ -13,21 +13,46 @@ import { readProto, rpcMethodName } from '../../codegen/extract/proto.js';
 test('dashes inside strings and keywords inside comments or long strings are not code', () => {
   const src = 'local s = "-- not a comment" --[[ end function ]] local t = [==[ end ]==]\nfunction f() end';
   const code = codeTokens(tokenize(src));
-  assert.deepEqual(code.filter((t) => t.kind === 'keyword').map((t) => t.value), ['local', 'local', 'function', 'end']);
+  assert.deepEqual(
+    code.filter((t) => t.kind === 'keyword').map((t) => t.value),
+    ['local', 'local', 'function', 'end'],
+  );
   assert.equal(code.find((t) => t.kind === 'string')!.value, '-- not a comment');
   const fn = code.findIndex((t) => t.value === 'function');
   assert.equal(blockEnd(code, fn), code.length - 1);
 });
 
 test('a --- line starts a new doc block even right after another block', () => {
-  const src = ['--- First.', '-- @function kong.log', '-- @param ... any', '---', '-- Second.', '-- @function kong.log.LEVEL', 'local x = 1'].join('\n');
+  const src = [
+    '--- First.',
+    '-- @function kong.log',
+    '-- @param ... any',
+    '---',
+    '-- Second.',
+    '-- @function kong.log.LEVEL',
+    'local x = 1',
+  ].join('\n');
   const blocks = readDocBlocks(tokenize(src));
-  assert.deepEqual(blocks.map((b) => tagOf(b, 'function')!.text), ['kong.log', 'kong.log.LEVEL']);
-  assert.deepEqual(blocks.map((b) => b.startLine), [1, 4]);
+  assert.deepEqual(
+    blocks.map((b) => tagOf(b, 'function')!.text),
+    ['kong.log', 'kong.log.LEVEL'],
+  );
+  assert.deepEqual(
+    blocks.map((b) => b.startLine),
+    [1, 4],
+  );
 });
 
 test('a tag continues on the next comment lines; @usage text is not read as tags', () => {
-  const src = ['---', '-- @function kong.x.y', '-- @phases `rewrite`, `access`,', '--         `log`', '-- @usage', '-- -- @tparam string nope', 'f()'].join('\n');
+  const src = [
+    '---',
+    '-- @function kong.x.y',
+    '-- @phases `rewrite`, `access`,',
+    '--         `log`',
+    '-- @usage',
+    '-- -- @tparam string nope',
+    'f()',
+  ].join('\n');
   const [b] = readDocBlocks(tokenize(src));
   assert.equal(tagOf(b!, 'phases')!.text, '`rewrite`, `access`, `log`');
   assert.equal(tagOf(b!, 'tparam'), undefined);
@@ -42,7 +67,12 @@ test('@phases lists lose their backticks and keep parenthesised conditions', () 
 });
 
 test('ldoc types are normalised: bool, err, array of strings', () => {
-  assert.deepEqual(splitTyped('array of strings|string|number|boolean value The value.').types, ['string[]', 'string', 'number', 'boolean']);
+  assert.deepEqual(splitTyped('array of strings|string|number|boolean value The value.').types, [
+    'string[]',
+    'string',
+    'number',
+    'boolean',
+  ]);
   assert.equal(splitTyped('array of strings|string value').rest, 'value');
   const err = splitTyped('nil|err `nil` on success');
   assert.deepEqual(err.types, ['nil', 'string']);
@@ -94,7 +124,9 @@ test('body facts: (nil, err) returns, type() checks, raising, never returning', 
 });
 
 test('init.lua: loaded modules, and the http-only ones', () => {
-  const mods = readPdkModules('local MAJOR_MODULES = { "table", "log", "service.request", }\nif ngx.config.subsystem == \'http\' then\n  table.insert(MAJOR_MODULES, \'client.tls\')\nend');
+  const mods = readPdkModules(
+    'local MAJOR_MODULES = { "table", "log", "service.request", }\nif ngx.config.subsystem == \'http\' then\n  table.insert(MAJOR_MODULES, \'client.tls\')\nend',
+  );
   assert.deepEqual(mods.loaded, ['table', 'log', 'service.request', 'client.tls']);
   assert.deepEqual(mods.subsystemOnly, { 'client.tls': 'http' });
 });
@@ -102,10 +134,18 @@ test('init.lua: loaded modules, and the http-only ones', () => {
 test('proto: service Kong rpcs, MethodName options and pb_rpc name rule', () => {
   assert.equal(rpcMethodName('Kong', 'Nginx_GetTls1VersionStr'), 'kong.nginx.get_tls1_version_str');
   assert.equal(rpcMethodName('Kong', 'Service_Request_SetRawBody'), 'kong.service.request.set_raw_body');
-  const proto = readProto('message KV { string k = 1; google.protobuf.Value v = 2; }\n// rpc Fake(KV) returns (KV);\nservice Kong {\n rpc Ctx_SetShared(KV) returns (google.protobuf.Empty) { option (MethodName) = "kong.ctx.shared.set"; };\n rpc Ip_IsTrusted(String) returns (Bool);\n}');
-  assert.deepEqual(proto.rpcs.map((r) => [r.rpc, r.method, r.input, r.output]), [
-    ['Ctx_SetShared', 'kong.ctx.shared.set', 'KV', 'google.protobuf.Empty'],
-    ['Ip_IsTrusted', 'kong.ip.is_trusted', 'String', 'Bool'],
-  ]);
-  assert.deepEqual(proto.messages['KV']!.map((f) => f.name), ['k', 'v']);
+  const proto = readProto(
+    'message KV { string k = 1; google.protobuf.Value v = 2; }\n// rpc Fake(KV) returns (KV);\nservice Kong {\n rpc Ctx_SetShared(KV) returns (google.protobuf.Empty) { option (MethodName) = "kong.ctx.shared.set"; };\n rpc Ip_IsTrusted(String) returns (Bool);\n}',
+  );
+  assert.deepEqual(
+    proto.rpcs.map((r) => [r.rpc, r.method, r.input, r.output]),
+    [
+      ['Ctx_SetShared', 'kong.ctx.shared.set', 'KV', 'google.protobuf.Empty'],
+      ['Ip_IsTrusted', 'kong.ip.is_trusted', 'String', 'Bool'],
+    ],
+  );
+  assert.deepEqual(
+    proto.messages['KV']!.map((f) => f.name),
+    ['k', 'v'],
+  );
 });

@@ -28,7 +28,10 @@ test('since: absent for the oldest release, else the first release that has the 
 
 test('until: a function gone from the newest release is left out, or kept with until when asked', () => {
   const dropped = mergedFixtures().merged;
-  assert.equal(dropped.file.functions.some((f) => f.name === 'kong.request.get_legacy_path'), false);
+  assert.equal(
+    dropped.file.functions.some((f) => f.name === 'kong.request.get_legacy_path'),
+    false,
+  );
   assert.deepEqual(dropped.removed, [{ name: 'kong.request.get_legacy_path', since: '2.8.0', until: '2.8.0' }]);
   const kept = mergedFixtures(true).merged;
   const legacy = kept.file.functions.find((f) => f.name === 'kong.request.get_legacy_path')!;
@@ -51,11 +54,17 @@ test('history (the report): per-field ranges, as pdk.yaml changes and kong.rpc a
   ]);
   assert.deepEqual(
     h('kong.request.get_raw_body').fields['code_returns_nil_err']!.map((r) => [r.since, r.value]),
-    [['2.8.0', true], ['3.0.0', false]],
+    [
+      ['2.8.0', true],
+      ['3.0.0', false],
+    ],
   );
   assert.deepEqual(merged.rpcLayer, [
     { since: '2.8.0', until: '2.8.0', value: 'all' },
     { since: '3.0.0', until: 'main', value: 'first' },
   ]);
-  assert.deepEqual(h('kong.nginx.get_var').fields['source_file']!.map((r) => r.value), ['kong/runloop/plugin_servers/init.lua', 'kong/runloop/plugin_servers/plugin.lua']);
+  assert.deepEqual(
+    h('kong.nginx.get_var').fields['source_file']!.map((r) => r.value),
+    ['kong/runloop/plugin_servers/init.lua', 'kong/runloop/plugin_servers/plugin.lua'],
+  );
 });

@@ -33,7 +33,11 @@ test('3.9+ layout (plugin.lua + rpc/): exposed_api overrides and RPC-only keys',
   ]);
   assert.equal(main.rpc.callPdkMethodReturns, 'first');
   const header = fn(main, 'kong.request.get_header');
-  assert.deepEqual(header.msgpack, { exposed_api: 'override', log_phase_saved: true, effects: ['multi-valued header: only the first value is returned'] });
+  assert.deepEqual(header.msgpack, {
+    exposed_api: 'override',
+    log_phase_saved: true,
+    effects: ['multi-valued header: only the first value is returned'],
+  });
   assert.deepEqual(fn(main, 'kong.log.serialize').msgpack.effects, ['result is JSON-encoded into a string']);
   // An override that takes no argument and passes Kong's own ctx: the caller passes none.
   const captures = fn(main, 'kong.request.get_uri_captures');
@@ -42,19 +46,29 @@ test('3.9+ layout (plugin.lua + rpc/): exposed_api overrides and RPC-only keys',
   // RPC-only: typed from the proto rpc, named from the override's parameters.
   const setShared = fn(main, 'kong.ctx.shared.set');
   assert.equal(setShared.kind, 'rpc_only');
-  assert.deepEqual(setShared.params, [{ name: 'k', type: 'string' }, { name: 'v', type: 'any' }]);
+  assert.deepEqual(setShared.params, [
+    { name: 'k', type: 'string' },
+    { name: 'v', type: 'any' },
+  ]);
   assert.deepEqual(setShared.returns, []);
   assert.deepEqual(setShared.protobuf, { rpc: 'Ctx_SetShared', input: 'KV', output: 'google.protobuf.Empty' });
   assert.deepEqual(fn(main, 'kong.nginx.get_var').msgpack, { exposed_api: 'only' });
   assert.deepEqual(fn(main, 'kong.nginx.get_tls1_version_str').params, []);
-  assert.deepEqual(fn(main, 'kong.service.set_upstream').protobuf, { rpc: 'Service_SetUpstream', input: 'String', output: 'Bool' });
+  assert.deepEqual(fn(main, 'kong.service.set_upstream').protobuf, {
+    rpc: 'Service_SetUpstream',
+    input: 'String',
+    output: 'Bool',
+  });
 });
 
 test('modules: http-only ones are marked, unloaded ones left out with a warning', () => {
   const main = extractFixture('new');
   assert.deepEqual(main.modules.subsystemOnly, { 'client.tls': 'http' });
   assert.equal(fn(main, 'kong.client.tls.set_client_verify').subsystem, 'http');
-  assert.equal(main.functions.some((f) => f.name.startsWith('kong.unused')), false);
+  assert.equal(
+    main.functions.some((f) => f.name.startsWith('kong.unused')),
+    false,
+  );
   assert.ok(main.warnings.some((w) => /kong\/pdk\/unused\.lua: module unused is not loaded/.test(w)));
   assert.deepEqual(main.undocumented, ['kong.log.emerg']);
 });

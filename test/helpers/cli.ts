@@ -11,7 +11,11 @@ export const SERVER_BIN = path.join(repoRoot, 'bin', 'kong-ts-pluginserver');
 export const TOOL_BIN = path.join(repoRoot, 'bin', 'kong-ts-pdk');
 
 /** Runs a bin to completion: exit status, stdout as bytes and text, stderr. */
-export function runBin(bin: string, args: string[], timeoutMs = 15000): { status: number | null; stdout: Buffer; text: string; stderr: string } {
+export function runBin(
+  bin: string,
+  args: string[],
+  timeoutMs = 15000,
+): { status: number | null; stdout: Buffer; text: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, text: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }
@@ -29,11 +33,17 @@ export interface ServerProcess {
 }
 
 /** Starts the server CLI and waits until `socketPath` accepts connections. */
-export async function startServerProcess(args: string[], socketPath: string, timeoutMs = 10000): Promise<ServerProcess> {
+export async function startServerProcess(
+  args: string[],
+  socketPath: string,
+  timeoutMs = 10000,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [SERVER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const deadline = Date.now() + timeoutMs;
   const net = await import('node:net');
   for (;;) {

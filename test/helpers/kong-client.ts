@@ -131,7 +131,10 @@ export interface TestServer {
 }
 
 /** Starts an in-process server for a test. */
-export async function startTestServer(options: Partial<ServerOptions> = {}, dir = fixture('plugins')): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<ServerOptions> = {},
+  dir = fixture('plugins'),
+): Promise<TestServer> {
   const { plugins, failures } = await loadPluginDir(dir);
   if (failures.length) throw new Error(`fixture plugins failed to load: ${JSON.stringify(failures)}`);
   const logLines: string[] = [];
@@ -159,7 +162,11 @@ export async function startTestServer(options: Partial<ServerOptions> = {}, dir 
 }
 
 /** Starts an instance and returns its id. */
-export async function startInstance(c: KongConnection, name: string, config: Record<string, unknown> = {}): Promise<number> {
+export async function startInstance(
+  c: KongConnection,
+  name: string,
+  config: Record<string, unknown> = {},
+): Promise<number> {
   const r = await c.call('StartInstance', { Name: name, Config: JSON.stringify(config) });
   return r.Id as number;
 }

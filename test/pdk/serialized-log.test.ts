@@ -9,7 +9,9 @@ test('serializedLog parses the JSON text Kong sends for kong.log.serialize', asy
   const kong = createPdk({
     call: (method) => {
       calls.push(method);
-      return Promise.resolve('{"request":{"method":"GET","uri":"/x"},"response":{"status":200},"latencies":{"request":3},"client_ip":"1.2.3.4"}');
+      return Promise.resolve(
+        '{"request":{"method":"GET","uri":"/x"},"response":{"status":200},"latencies":{"request":3},"client_ip":"1.2.3.4"}',
+      );
     },
   });
   const record = await serializedLog(kong);

@@ -22,9 +22,18 @@ test('calls added after the target version are found, older ones are not', () =>
       await kong.request.getHeader('host');
       const pdk = kong; await pdk.plugin.getId();
     }`;
-  const on28 = callsNewerThan(source, '2.8.0').map((c) => `${c.name}@${c.since}`).sort();
-  assert.deepEqual(on28, ['kong.plugin.get_id@3.4.0', 'kong.request.get_raw_path@3.0.0', 'kong.service.request.clear_query_arg@3.9.0']);
-  assert.deepEqual(callsNewerThan(source, '3.4.0').map((c) => c.name), ['kong.service.request.clear_query_arg']);
+  const on28 = callsNewerThan(source, '2.8.0')
+    .map((c) => `${c.name}@${c.since}`)
+    .sort();
+  assert.deepEqual(on28, [
+    'kong.plugin.get_id@3.4.0',
+    'kong.request.get_raw_path@3.0.0',
+    'kong.service.request.clear_query_arg@3.9.0',
+  ]);
+  assert.deepEqual(
+    callsNewerThan(source, '3.4.0').map((c) => c.name),
+    ['kong.service.request.clear_query_arg'],
+  );
   assert.deepEqual(callsNewerThan(source, '3.9.0'), []);
 });
 

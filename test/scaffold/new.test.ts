@@ -29,7 +29,12 @@ function runNodeTest(file: string, register: string, cwd: string): { status: num
   // Without the parent's NODE_TEST_CONTEXT, or the child thinks it is a nested run and skips the file.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
-  const r = spawnSync(process.execPath, ['--require', register, '--test', '--test-reporter=tap', file], { cwd, env, timeout: 60000, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--require', register, '--test', '--test-reporter=tap', file], {
+    cwd,
+    env,
+    timeout: 60000,
+    encoding: 'utf8',
+  });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -44,7 +49,13 @@ describe('scaffoldPlugin', () => {
   before(() => {
     dir = path.join(tmp, 'plugins');
     const r = scaffoldPlugin('hello-world', dir, { kit: KIT });
-    assert.deepEqual(r.files.map((f) => path.basename(f)).sort(), ['README.md', 'hello-world.test.ts', 'hello-world.ts', 'package.json', 'tsconfig.json']);
+    assert.deepEqual(r.files.map((f) => path.basename(f)).sort(), [
+      'README.md',
+      'hello-world.test.ts',
+      'hello-world.ts',
+      'package.json',
+      'tsconfig.json',
+    ]);
     fs.mkdirSync(path.join(dir, 'node_modules'));
     fs.symlinkSync(repoRoot, path.join(dir, 'node_modules', 'kong-ts-pdk'), 'dir');
   });
@@ -53,7 +64,10 @@ describe('scaffoldPlugin', () => {
     const src = fs.readFileSync(path.join(dir, 'hello-world.ts'), 'utf8');
     assert.match(src, /export interface HelloWorldConfig \{/);
     assert.match(src, /class HelloWorld implements KongPlugin<HelloWorldConfig>/);
-    assert.match(src, /const plugin: PluginModule<HelloWorldConfig> = \{\s+Plugin: HelloWorld,\s+Version: '0\.1\.0',\s+Priority: 1000,\s+Schema: \[/);
+    assert.match(
+      src,
+      /const plugin: PluginModule<HelloWorldConfig> = \{\s+Plugin: HelloWorld,\s+Version: '0\.1\.0',\s+Priority: 1000,\s+Schema: \[/,
+    );
   });
 
   test('its own test passes under the kit', () => {
@@ -63,24 +77,40 @@ describe('scaffoldPlugin', () => {
     assert.match(r.out, /# fail 0/);
   });
 
-  test('plugin and test type-check with the project\'s strict options', () => {
+  test("plugin and test type-check with the project's strict options", () => {
     assert.deepEqual(typeCheck([path.join(dir, 'hello-world.ts'), path.join(dir, 'hello-world.test.ts')]), []);
   });
 
   test('the server dumps it for Kong 3.9+', () => {
     const r = runBin(SERVER_BIN, ['-d', dir, '--plugin', 'hello-world', '-dump']);
     assert.equal(r.status, 0, r.stderr);
-    const dump = JSON.parse(r.text) as { Protocol: string; Plugins: { Name: string; Phases: string[]; Version: string; Priority: number; Schema: { fields: { config: { fields: unknown[] } }[] } }[] };
+    const dump = JSON.parse(r.text) as {
+      Protocol: string;
+      Plugins: {
+        Name: string;
+        Phases: string[];
+        Version: string;
+        Priority: number;
+        Schema: { fields: { config: { fields: unknown[] } }[] };
+      }[];
+    };
     assert.equal(dump.Protocol, 'MsgPack:1');
     assert.equal(dump.Plugins.length, 1);
     const info = dump.Plugins[0]!;
-    assert.deepEqual([info.Name, info.Phases, info.Version, info.Priority], ['hello-world', ['access', 'response', 'log'], '0.1.0', 1000]);
+    assert.deepEqual(
+      [info.Name, info.Phases, info.Version, info.Priority],
+      ['hello-world', ['access', 'response', 'log'], '0.1.0', 1000],
+    );
     assert.equal(info.Schema.fields[0]!.config.fields.length, 3);
     const all = runBin(SERVER_BIN, ['-d', dir, '--dump-all-plugins']);
-    assert.deepEqual((JSON.parse(all.text) as { Name: string }[]).map((p) => p.Name), ['hello-world'], 'the test file, README and project files are not plugins');
+    assert.deepEqual(
+      (JSON.parse(all.text) as { Name: string }[]).map((p) => p.Name),
+      ['hello-world'],
+      'the test file, README and project files are not plugins',
+    );
   });
 
-  test('the server serves it: a kit connected to the server process gets the plugin\'s answers', async () => {
+  test("the server serves it: a kit connected to the server process gets the plugin's answers", async () => {
     const sock = path.join(tmp, 'hello-world.socket');
     const proc = await startServerProcess(['-d', dir, '--plugin', 'hello-world', '-p', tmp], sock);
     try {
@@ -113,7 +143,10 @@ describe('scaffoldPlugin', () => {
     assert.match(fs.readFileSync(path.join(dir, 'README.md'), 'utf8'), /^# hello-world\n/);
     assert.throws(() => scaffoldPlugin('second', dir, { kit: KIT }), /refusing to overwrite .*second\.ts/);
     const all = runBin(SERVER_BIN, ['-d', dir, '--dump-all-plugins']);
-    assert.deepEqual((JSON.parse(all.text) as { Name: string }[]).map((p) => p.Name), ['hello-world', 'second']);
+    assert.deepEqual(
+      (JSON.parse(all.text) as { Name: string }[]).map((p) => p.Name),
+      ['hello-world', 'second'],
+    );
   });
 });
 
@@ -144,11 +177,19 @@ describe('runNew (kong-ts-pdk new)', () => {
     scaffoldPlugin('probe', dir);
     const src = fs.readFileSync(path.join(dir, 'probe.test.ts'), 'utf8');
     assert.match(src, /import \{ loadPlugin \} from "kong-ts-pdk\/testing";/);
-    assert.match(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'), /"test": "node --require kong-ts-pdk\/testing\/register --test probe\.test\.ts"/);
+    assert.match(
+      fs.readFileSync(path.join(dir, 'package.json'), 'utf8'),
+      /"test": "node --require kong-ts-pdk\/testing\/register --test probe\.test\.ts"/,
+    );
   });
 
   test('with the package installed, the default specifier resolves and the test passes', (t) => {
-    const exportsMap = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> }).exports ?? {};
+    const exportsMap =
+      (
+        JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+          exports?: Record<string, unknown>;
+        }
+      ).exports ?? {};
     if (!('./testing' in exportsMap && './testing/register' in exportsMap)) {
       t.skip('package.json does not export ./testing and ./testing/register yet');
       return;

@@ -54,7 +54,7 @@ test('a refused config gives one message naming the field and the rule', () => {
   assert.equal(refused(null), 'config: must be object');
 });
 
-test('Kong\'s encodings: null for unset optional fields, [] for an empty map or record, {} for an empty array, its own keys', () => {
+test("Kong's encodings: null for unset optional fields, [] for an empty map or record, {} for an empty array, its own keys", () => {
   const out = ok({
     key: 'k1',
     message: null,

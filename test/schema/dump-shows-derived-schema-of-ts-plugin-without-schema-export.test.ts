@@ -27,7 +27,11 @@ const DERIVED_FIELDS = [
   { label: { type: 'string' } },
 ];
 
-function dump(dir: string, cache: string, args = ['--dump-all-plugins']): { infos: Info[]; stderr: string; ms: number; text: string } {
+function dump(
+  dir: string,
+  cache: string,
+  args = ['--dump-all-plugins'],
+): { infos: Info[]; stderr: string; ms: number; text: string } {
   process.env[SCHEMA_CACHE_ENV] = cache;
   const t0 = process.hrtime.bigint();
   const r = runBin(SERVER_BIN, ['-d', dir, ...args], 60000);
@@ -37,15 +41,21 @@ function dump(dir: string, cache: string, args = ['--dump-all-plugins']): { info
   return { infos: Array.isArray(parsed) ? parsed : parsed.Plugins, stderr: r.stderr, ms, text: r.text };
 }
 
-const configFields = (infos: Info[], name: string): unknown[] | undefined => infos.find((i) => i.Name === name)?.Schema.fields[0]!.config.fields;
+const configFields = (infos: Info[], name: string): unknown[] | undefined =>
+  infos.find((i) => i.Name === name)?.Schema.fields[0]!.config.fields;
 
 test('--dump-all-plugins shows the derived schema of a TS plugin with no Schema export; the second dump uses the cache', (t) => {
   const cache = tempDir('kts-schema-cache-');
   try {
     const cold = dump(DIR, cache);
-    assert.deepEqual(cold.infos.map((i) => i.Name), ['echo-config', 'ts-derived', 'with-sidecar']);
+    assert.deepEqual(
+      cold.infos.map((i) => i.Name),
+      ['echo-config', 'ts-derived', 'with-sidecar'],
+    );
     assert.deepEqual(configFields(cold.infos, 'ts-derived'), DERIVED_FIELDS);
-    assert.deepEqual(configFields(cold.infos, 'with-sidecar'), [{ color: { type: 'string', one_of: ['red', 'green'], default: 'green' } }]);
+    assert.deepEqual(configFields(cold.infos, 'with-sidecar'), [
+      { color: { type: 'string', one_of: ['red', 'green'], default: 'green' } },
+    ]);
     assert.equal(cold.stderr, '');
     const entries = fs.readdirSync(cache);
     assert.equal(entries.length, 1, `one cache entry: ${entries.join(', ')}`);
@@ -53,7 +63,9 @@ test('--dump-all-plugins shows the derived schema of a TS plugin with no Schema 
 
     const warm = dump(DIR, cache);
     assert.equal(warm.text, cold.text, 'same dump from the cache');
-    t.diagnostic(`dump with a derived TS schema: cold cache ${cold.ms.toFixed(0)} ms, warm cache ${warm.ms.toFixed(0)} ms`);
+    t.diagnostic(
+      `dump with a derived TS schema: cold cache ${cold.ms.toFixed(0)} ms, warm cache ${warm.ms.toFixed(0)} ms`,
+    );
     assert.ok(warm.ms < cold.ms, `cached dump (${warm.ms} ms) should be faster than deriving (${cold.ms} ms)`);
 
     const one = dump(DIR, cache, ['--plugin', 'ts-derived', '-dump']);
@@ -69,15 +81,28 @@ test('a sidecar .schema.json wins over derivation; a changed source is derived a
   try {
     const source = fs.readFileSync(path.join(DIR, 'ts-derived.ts'), 'utf8');
     fs.writeFileSync(path.join(dir, 'ts-derived.ts'), source);
-    const sidecar = { kong: { name: 'ts-derived', fields: [{ config: { type: 'record', fields: [{ only: { type: 'boolean', default: true } }] } }] } };
+    const sidecar = {
+      kong: {
+        name: 'ts-derived',
+        fields: [{ config: { type: 'record', fields: [{ only: { type: 'boolean', default: true } }] } }],
+      },
+    };
     fs.writeFileSync(path.join(dir, 'ts-derived.schema.json'), JSON.stringify(sidecar));
-    assert.deepEqual(configFields(dump(dir, cache).infos, 'ts-derived'), [{ only: { type: 'boolean', default: true } }]);
+    assert.deepEqual(configFields(dump(dir, cache).infos, 'ts-derived'), [
+      { only: { type: 'boolean', default: true } },
+    ]);
     assert.deepEqual(fs.readdirSync(cache), [], 'no derivation when a sidecar exists');
 
     fs.rmSync(path.join(dir, 'ts-derived.schema.json'));
     assert.deepEqual(configFields(dump(dir, cache).infos, 'ts-derived'), DERIVED_FIELDS);
-    fs.writeFileSync(path.join(dir, 'ts-derived.ts'), source.replace('label?: string;', 'label?: string;\n  /** @default false */\n  verbose: boolean;'));
-    assert.deepEqual(configFields(dump(dir, cache).infos, 'ts-derived'), [...DERIVED_FIELDS, { verbose: { type: 'boolean', required: true, default: false } }]);
+    fs.writeFileSync(
+      path.join(dir, 'ts-derived.ts'),
+      source.replace('label?: string;', 'label?: string;\n  /** @default false */\n  verbose: boolean;'),
+    );
+    assert.deepEqual(configFields(dump(dir, cache).infos, 'ts-derived'), [
+      ...DERIVED_FIELDS,
+      { verbose: { type: 'boolean', required: true, default: false } },
+    ]);
     assert.equal(fs.readdirSync(cache).length, 2);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -97,15 +122,21 @@ test('a config type imported from a sibling file: the cache notices when that fi
       "import type { SharedConfig } from './lib/types';\ninterface KongPlugin<C> { config?: C }\nclass P implements KongPlugin<SharedConfig> {\n  constructor(readonly config: SharedConfig) {}\n  access(): void {}\n}\nmodule.exports = { Plugin: P, Version: '1.0.0', Priority: 1 };\n",
     );
     assert.deepEqual(configFields(dump(dir, cache).infos, 'shared'), [{ a: { type: 'string', required: true } }]);
-    fs.writeFileSync(path.join(dir, 'lib', 'types.ts'), 'export interface SharedConfig {\n  a: string;\n  b?: number;\n}\n');
-    assert.deepEqual(configFields(dump(dir, cache).infos, 'shared'), [{ a: { type: 'string', required: true } }, { b: { type: 'number' } }]);
+    fs.writeFileSync(
+      path.join(dir, 'lib', 'types.ts'),
+      'export interface SharedConfig {\n  a: string;\n  b?: number;\n}\n',
+    );
+    assert.deepEqual(configFields(dump(dir, cache).infos, 'shared'), [
+      { a: { type: 'string', required: true } },
+      { b: { type: 'number' } },
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(cache, { recursive: true, force: true });
   }
 });
 
-test('a TS config type that cannot be mapped fails that plugin\'s load with the path; the others are dumped', () => {
+test("a TS config type that cannot be mapped fails that plugin's load with the path; the others are dumped", () => {
   const dir = tempDir('kts-schema-dir-');
   const cache = tempDir('kts-schema-cache-');
   try {
@@ -115,8 +146,14 @@ test('a TS config type that cannot be mapped fails that plugin\'s load with the 
       "export interface DatedConfig {\n  when: Date;\n}\nclass P {\n  constructor(readonly config: DatedConfig) {}\n  access(): void {}\n}\nmodule.exports = { Plugin: P, Version: '1.0.0', Priority: 1 };\n",
     );
     const r = dump(dir, cache);
-    assert.deepEqual(r.infos.map((i) => i.Name), ['echo-config']);
-    assert.match(r.stderr, /dated\.ts failed to load: cannot derive its config schema from TypeScript: config\.when: unsupported type Date/);
+    assert.deepEqual(
+      r.infos.map((i) => i.Name),
+      ['echo-config'],
+    );
+    assert.match(
+      r.stderr,
+      /dated\.ts failed to load: cannot derive its config schema from TypeScript: config\.when: unsupported type Date/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(cache, { recursive: true, force: true });
@@ -130,7 +167,10 @@ test('plugins that export Schema: the loader loads neither ts-morph nor ajv', as
     assert.ok(plugins.size > 0);
   }
   const loaded = Object.keys(require.cache);
-  assert.ok(!loaded.some((k) => k.includes(`${path.sep}node_modules${path.sep}ts-morph${path.sep}`)), 'ts-morph loaded');
+  assert.ok(
+    !loaded.some((k) => k.includes(`${path.sep}node_modules${path.sep}ts-morph${path.sep}`)),
+    'ts-morph loaded',
+  );
   assert.ok(!loaded.some((k) => k.includes(`${path.sep}node_modules${path.sep}ajv${path.sep}`)), 'ajv loaded');
   assert.ok(!loaded.some((k) => k.endsWith(`${path.sep}schema-from-ts.js`)), 'the authoring module loaded');
   assert.equal(implicitSchemaStats.derived, before.derived);

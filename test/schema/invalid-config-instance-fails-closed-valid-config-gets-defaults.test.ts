@@ -93,9 +93,12 @@ test('a valid config reaches the constructor with the defaults applied (nested o
   assert.deepEqual(r.Config, config, 'InstanceInfo.Config shows what the plugin got');
 });
 
-test('Kong\'s internal keys and nulls for unset optional fields never fail', async () => {
+test("Kong's internal keys and nulls for unset optional fields never fail", async () => {
   for (const [name, config] of [
-    ['echo-config', { message: null, greeting: 'hey', mode: 'fast', limits: null, headers: null, names: null, ...KONG_KEYS }],
+    [
+      'echo-config',
+      { message: null, greeting: 'hey', mode: 'fast', limits: null, headers: null, names: null, ...KONG_KEYS },
+    ],
     ['ts-derived', { header: 'x-h', attempts: 2, label: null, ...KONG_KEYS }],
     ['with-sidecar', { color: 'red', ...KONG_KEYS }],
   ] as const) {
@@ -130,12 +133,13 @@ test('a TypeScript plugin with no Schema export validates against its derived sc
   assert.deepEqual(await echoedConfig((await start('with-sidecar', {})).Id), { color: 'green' });
 });
 
-test('each plugin\'s validator is compiled once, however many instances start', async () => {
+test("each plugin's validator is compiled once, however many instances start", async () => {
   for (let i = 0; i < 5; i++) {
     await start('echo-config', { message: `m${i}` });
     await start('ts-derived', { attempts: i + 1 });
     await start('with-sidecar', {});
   }
   assert.equal(validatorCompileCount() - compiledBefore, 3);
-  for (const name of ['echo-config', 'ts-derived', 'with-sidecar']) assert.ok(ts.server.state.plugins.get(name)!.configValidator, name);
+  for (const name of ['echo-config', 'ts-derived', 'with-sidecar'])
+    assert.ok(ts.server.state.plugins.get(name)!.configValidator, name);
 });

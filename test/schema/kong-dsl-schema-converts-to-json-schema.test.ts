@@ -9,14 +9,20 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { loadPluginDir } from '../../src/plugins/loader.js';
-import { JSON_SCHEMA_DIALECT, kongFieldsToJsonSchema, kongSchemaToJsonSchema } from '../../src/schema/kong-to-json-schema.js';
+import {
+  JSON_SCHEMA_DIALECT,
+  kongFieldsToJsonSchema,
+  kongSchemaToJsonSchema,
+} from '../../src/schema/kong-to-json-schema.js';
 import { luaPatternToRegex, regexToLuaPattern } from '../../src/schema/lua-pattern.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 
-test('the example plugins\' Schema arrays (JS and TS) convert to JSON Schema 2020-12', async () => {
+test("the example plugins' Schema arrays (JS and TS) convert to JSON Schema 2020-12", async () => {
   const { plugins, failures } = await loadPluginDir(path.join(repoRoot, 'examples', 'plugins'));
   assert.deepEqual(failures, []);
-  const schemas = Object.fromEntries([...plugins.values()].map((p) => [p.name, kongFieldsToJsonSchema(p.schemaFields)]));
+  const schemas = Object.fromEntries(
+    [...plugins.values()].map((p) => [p.name, kongFieldsToJsonSchema(p.schemaFields)]),
+  );
   assert.deepEqual(schemas['add-header'], {
     $schema: JSON_SCHEMA_DIALECT,
     type: 'object',
@@ -47,13 +53,23 @@ test('echo.js (test fixture): message is an optional string', async () => {
   assert.deepEqual(kongFieldsToJsonSchema(echo.schemaFields).properties, { message: { type: ['string', 'null'] } });
 });
 
-test('the top level allows Kong\'s own keys, nested records are strict, optional fields accept null', () => {
+test("the top level allows Kong's own keys, nested records are strict, optional fields accept null", () => {
   const schema = kongFieldsToJsonSchema([
     { name: { type: 'string', required: true } },
     { opt: { type: 'record', fields: [{ a: { type: 'integer' } }] } },
   ]);
   const validate = new Ajv2020({ strict: false }).compile(schema);
-  const internal = { __key__: 'k', __seq__: 3, __plugin_id: 'id', __ws_id: 'ws', route_id: null, service_id: null, consumer_id: null, plugin_instance_name: null, protocols: ['http'] };
+  const internal = {
+    __key__: 'k',
+    __seq__: 3,
+    __plugin_id: 'id',
+    __ws_id: 'ws',
+    route_id: null,
+    service_id: null,
+    consumer_id: null,
+    plugin_instance_name: null,
+    protocols: ['http'],
+  };
   assert.ok(validate({ name: 'n', opt: null, ...internal }));
   assert.ok(validate({ name: 'n', opt: { a: null } }));
   assert.equal(validate({ name: null }), false, 'a required field is not nullable');
@@ -64,41 +80,95 @@ test('the top level allows Kong\'s own keys, nested records are strict, optional
 
 test('every Kong validator attribute maps to its JSON Schema keyword', () => {
   const props = kongFieldsToJsonSchema([
-    { s: { type: 'string', required: true, len_min: 2, len_max: 5, one_of: ['ab', 'abc'], description: 'a described field' } },
+    {
+      s: {
+        type: 'string',
+        required: true,
+        len_min: 2,
+        len_max: 5,
+        one_of: ['ab', 'abc'],
+        description: 'a described field',
+      },
+    },
     { p: { type: 'string', required: true, match: '^%d+$', starts_with: 'x' } },
     { n: { type: 'number', required: true, between: [0, 1], gt: 0 } },
     { e: { type: 'string', required: true, eq: 'only', ne: 'never' } },
     { no: { type: 'integer', required: true, not_one_of: [1, 2] } },
     { a: { type: 'set', required: true, elements: { type: 'string' }, len_eq: 2, contains: 'x' } },
-    { m: { type: 'map', required: true, keys: { type: 'string', match: '^x%-' }, values: { type: 'integer' }, len_min: 1 } },
+    {
+      m: {
+        type: 'map',
+        required: true,
+        keys: { type: 'string', match: '^x%-' },
+        values: { type: 'integer' },
+        len_min: 1,
+      },
+    },
     { u: { type: 'string', required: true, uuid: true } },
     { j: { type: 'json', required: true, json_schema: { inline: { type: 'object', required: ['k'] } } } },
-    { nm: { type: 'string', required: true, not_match: '^%s', match_any: { patterns: ['^a', '^b'] }, match_all: [{ pattern: 'z$' }], match_none: [{ pattern: 'q' }] } },
+    {
+      nm: {
+        type: 'string',
+        required: true,
+        not_match: '^%s',
+        match_any: { patterns: ['^a', '^b'] },
+        match_all: [{ pattern: 'z$' }],
+        match_none: [{ pattern: 'q' }],
+      },
+    },
   ]).properties as Record<string, unknown>;
-  assert.deepEqual(props.s, { type: 'string', minLength: 2, maxLength: 5, enum: ['ab', 'abc'], description: 'a described field' });
+  assert.deepEqual(props.s, {
+    type: 'string',
+    minLength: 2,
+    maxLength: 5,
+    enum: ['ab', 'abc'],
+    description: 'a described field',
+  });
   assert.deepEqual(props.p, { type: 'string', allOf: [{ pattern: '^[0-9]+$' }, { pattern: '^x' }] });
   assert.deepEqual(props.n, { type: 'number', minimum: 0, maximum: 1, exclusiveMinimum: 0 });
   assert.deepEqual(props.e, { type: 'string', enum: ['only'], not: { const: 'never' } });
   assert.deepEqual(props.no, { type: 'integer', not: { enum: [1, 2] } });
-  assert.deepEqual(props.a, { type: 'array', items: { type: 'string' }, minItems: 2, maxItems: 2, contains: { const: 'x' } });
-  assert.deepEqual(props.m, { type: 'object', propertyNames: { pattern: '^x-' }, additionalProperties: { type: 'integer' }, minProperties: 1 });
+  assert.deepEqual(props.a, {
+    type: 'array',
+    items: { type: 'string' },
+    minItems: 2,
+    maxItems: 2,
+    contains: { const: 'x' },
+  });
+  assert.deepEqual(props.m, {
+    type: 'object',
+    propertyNames: { pattern: '^x-' },
+    additionalProperties: { type: 'integer' },
+    minProperties: 1,
+  });
   assert.match(JSON.stringify(props.u), /\[0-9a-fA-F\]\{8\}/);
   assert.deepEqual(props.j, { type: 'object', required: ['k'] });
   assert.deepEqual(props.nm, {
     type: 'string',
-    allOf: [{ pattern: 'z$' }, { not: { type: 'string', pattern: '^[ \\t\\n\\v\\f\\r]' } }, { not: { type: 'string', pattern: 'q' } }, { anyOf: [{ pattern: '^a' }, { pattern: '^b' }] }],
+    allOf: [
+      { pattern: 'z$' },
+      { not: { type: 'string', pattern: '^[ \\t\\n\\v\\f\\r]' } },
+      { not: { type: 'string', pattern: 'q' } },
+      { anyOf: [{ pattern: '^a' }, { pattern: '^b' }] },
+    ],
   });
 });
 
 test('a Lua match with no exact regex equivalent is left out with a $comment', () => {
-  const props = kongFieldsToJsonSchema([{ b: { type: 'string', match: '%b()' } }, { f: { type: 'string', match: '%f[%w]x' } }]).properties as Record<string, any>;
+  const props = kongFieldsToJsonSchema([
+    { b: { type: 'string', match: '%b()' } },
+    { f: { type: 'string', match: '%f[%w]x' } },
+  ]).properties as Record<string, any>;
   assert.equal(props.b.pattern, undefined);
   assert.match(props.b.$comment, /match "%b\(\)" not converted \(%b \(balanced match\)/);
   assert.match(props.f.$comment, /%f \(frontier\)/);
 });
 
 test('kongSchemaToJsonSchema takes a whole plugin schema (as in the dump)', () => {
-  const s = kongSchemaToJsonSchema({ name: 'x', fields: [{ consumer: { type: 'foreign' } }, { config: { type: 'record', fields: [{ a: { type: 'boolean' } }] } }] });
+  const s = kongSchemaToJsonSchema({
+    name: 'x',
+    fields: [{ consumer: { type: 'foreign' } }, { config: { type: 'record', fields: [{ a: { type: 'boolean' } }] } }],
+  });
   assert.deepEqual(s.properties, { a: { type: ['boolean', 'null'] } });
   assert.throws(() => kongSchemaToJsonSchema({ name: 'x', fields: [] }), /no fields\[\]\.config record/);
 });

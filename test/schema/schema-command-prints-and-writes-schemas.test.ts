@@ -26,7 +26,10 @@ const golden = (name: string): unknown => JSON.parse(fs.readFileSync(fixture('sc
 test('prints {"kong": …, "jsonSchema": …} on stdout, warnings on stderr', () => {
   const r = schema(fixture('schema', 'every-tag.ts'));
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { kong: golden('every-tag.kong.json'), jsonSchema: golden('every-tag.json-schema.json') });
+  assert.deepEqual(JSON.parse(r.stdout), {
+    kong: golden('every-tag.kong.json'),
+    jsonSchema: golden('every-tag.json-schema.json'),
+  });
   assert.match(r.stderr, /warning: config\.mode: @pattern \^\(a\|b\)\+\$ has no exact Lua pattern equivalent/);
 });
 
@@ -72,7 +75,13 @@ test('errors: an unsupported type exits 1 naming the path; usage errors exit 2',
   const none = schema(fixture('schema', 'discovery', 'none.ts'));
   assert.equal(none.status, 1);
   assert.match(none.stderr, /no config type found/);
-  for (const args of [[], ['a.ts', 'b.ts'], ['a.ts', '--kong-only', '--json-schema-only'], ['a.ts', '--write', '--kong-only'], ['a.ts', '--nope']]) {
+  for (const args of [
+    [],
+    ['a.ts', 'b.ts'],
+    ['a.ts', '--kong-only', '--json-schema-only'],
+    ['a.ts', '--write', '--kong-only'],
+    ['a.ts', '--nope'],
+  ]) {
     const r = schema(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');

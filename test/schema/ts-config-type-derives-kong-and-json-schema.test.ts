@@ -24,7 +24,11 @@ function golden(name: string, actual: unknown): void {
     if (process.env.UPDATE_GOLDEN !== '1') assert.fail(`${file} did not exist and was written; check it and run again`);
     return;
   }
-  assert.deepEqual(actual, JSON.parse(fs.readFileSync(file, 'utf8')), `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
+  assert.deepEqual(
+    actual,
+    JSON.parse(fs.readFileSync(file, 'utf8')),
+    `${name} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`,
+  );
 }
 
 const derived = deriveSchemas(EVERY_TAG);
@@ -54,7 +58,10 @@ test('tags map as documented: between filled with MAX_SAFE_INTEGER, Lua match, d
   // A regex with no Lua equivalent: no match, a warning, the pattern kept.
   assert.equal(f.mode!.match, undefined);
   assert.equal(props.mode!.pattern, '^(a|b)+$');
-  assert.ok(derived.warnings.some((w) => w.startsWith('config.mode: @pattern ^(a|b)+$ has no exact Lua pattern')), JSON.stringify(derived.warnings));
+  assert.ok(
+    derived.warnings.some((w) => w.startsWith('config.mode: @pattern ^(a|b)+$ has no exact Lua pattern')),
+    JSON.stringify(derived.warnings),
+  );
   // @integer, enums, literal unions, optionality.
   assert.equal(f.retries!.type, 'integer');
   assert.deepEqual(f.retries!.one_of, [1, 2, 3]);
@@ -108,13 +115,22 @@ for (const [file, typeName, fieldNames] of [
 }
 
 test('no config type and ambiguous candidates are distinct errors', () => {
-  assert.throws(() => deriveSchemas(fixture('schema', 'discovery', 'none.ts')), (e: unknown) => e instanceof SchemaDerivationError && e.code === 'NO_CONFIG_TYPE');
+  assert.throws(
+    () => deriveSchemas(fixture('schema', 'discovery', 'none.ts')),
+    (e: unknown) => e instanceof SchemaDerivationError && e.code === 'NO_CONFIG_TYPE',
+  );
   assert.throws(
     () => deriveSchemas(fixture('schema', 'discovery', 'ambiguous.ts')),
-    (e: unknown) => e instanceof SchemaDerivationError && e.code === 'AMBIGUOUS_CONFIG_TYPE' && /ReadConfig, WriteConfig/.test(e.message),
+    (e: unknown) =>
+      e instanceof SchemaDerivationError &&
+      e.code === 'AMBIGUOUS_CONFIG_TYPE' &&
+      /ReadConfig, WriteConfig/.test(e.message),
   );
   // --type picks one.
-  assert.equal(deriveSchemas(fixture('schema', 'discovery', 'ambiguous.ts'), { typeName: 'WriteConfig' }).configTypeName, 'WriteConfig');
+  assert.equal(
+    deriveSchemas(fixture('schema', 'discovery', 'ambiguous.ts'), { typeName: 'WriteConfig' }).configTypeName,
+    'WriteConfig',
+  );
 });
 
 const UNSUPPORTED: readonly (readonly [string, string, RegExp])[] = [
@@ -127,10 +143,18 @@ const UNSUPPORTED: readonly (readonly [string, string, RegExp])[] = [
   ['MixedUnionConfig', 'UNSUPPORTED_TYPE', /^config\.value: unsupported type string \| number \(a union/],
   ['RecursiveConfig', 'UNSUPPORTED_TYPE', /^config\.child: unsupported type RecursiveConfig \(a recursive type\)$/],
   ['SetConfig', 'UNSUPPORTED_TYPE', /^config\.names: unsupported type Set<string>/],
-  ['HoleyArrayConfig', 'UNSUPPORTED_TYPE', /^config\.items\[\]: unsupported type string \| undefined \(array elements cannot be null or undefined\)$/],
+  [
+    'HoleyArrayConfig',
+    'UNSUPPORTED_TYPE',
+    /^config\.items\[\]: unsupported type string \| undefined \(array elements cannot be null or undefined\)$/,
+  ],
   ['BigintConfig', 'UNSUPPORTED_TYPE', /^config\.big: unsupported type bigint$/],
   ['DeepConfig', 'UNSUPPORTED_TYPE', /^config\.outer\.inner\.list\[\]\.when: unsupported type Date/],
-  ['MixedIndexConfig', 'UNSUPPORTED_TYPE', /^config\.extra: unsupported type .*properties and an index signature together/],
+  [
+    'MixedIndexConfig',
+    'UNSUPPORTED_TYPE',
+    /^config\.extra: unsupported type .*properties and an index signature together/,
+  ],
   ['NotJsonDefaultConfig', 'BAD_TAG', /^config\.greeting: @default must be a JSON value/],
   ['WrongDefaultConfig', 'BAD_TAG', /^config\.greeting: @default 5 does not fit the field: the value must be string$/],
   ['NullDefaultConfig', 'BAD_TAG', /^config\.greeting: @default null is not allowed/],
@@ -160,17 +184,32 @@ test('a config type from a package import is resolved (second attempt); an unres
   try {
     const pkg = path.join(dir, 'node_modules', 'shared-config');
     fs.mkdirSync(pkg, { recursive: true });
-    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'shared-config', version: '1.0.0', types: 'index.d.ts' }));
-    fs.writeFileSync(path.join(pkg, 'index.d.ts'), 'export interface SharedConfig {\n  /** @integer */\n  retries: number;\n}\n');
+    fs.writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: 'shared-config', version: '1.0.0', types: 'index.d.ts' }),
+    );
+    fs.writeFileSync(
+      path.join(pkg, 'index.d.ts'),
+      'export interface SharedConfig {\n  /** @integer */\n  retries: number;\n}\n',
+    );
     const plugin = (importLine: string, typeName: string) =>
       `${importLine}\ninterface KongPlugin<C> { config?: C }\nexport class P implements KongPlugin<${typeName}> {\n  access(): void {}\n}\n`;
-    fs.writeFileSync(path.join(dir, 'from-package.ts'), plugin("import type { SharedConfig } from 'shared-config';", 'SharedConfig'));
+    fs.writeFileSync(
+      path.join(dir, 'from-package.ts'),
+      plugin("import type { SharedConfig } from 'shared-config';", 'SharedConfig'),
+    );
     const d = deriveSchemas(path.join(dir, 'from-package.ts'));
     assert.equal(d.configTypeName, 'SharedConfig');
     assert.deepEqual(d.kong.fields[0].config.fields, [{ retries: { type: 'integer', required: true } }]);
 
-    fs.writeFileSync(path.join(dir, 'missing.ts'), `import type { Nope } from 'no-such-package';\nexport interface MissingConfig {\n  x: Nope;\n}\n`);
-    assert.throws(() => deriveSchemas(path.join(dir, 'missing.ts')), /^SchemaDerivationError: config\.x: unsupported type Nope \(unresolved or any\)$/);
+    fs.writeFileSync(
+      path.join(dir, 'missing.ts'),
+      `import type { Nope } from 'no-such-package';\nexport interface MissingConfig {\n  x: Nope;\n}\n`,
+    );
+    assert.throws(
+      () => deriveSchemas(path.join(dir, 'missing.ts')),
+      /^SchemaDerivationError: config\.x: unsupported type Nope \(unresolved or any\)$/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -50,7 +50,7 @@ describe('event cycle', () => {
     assert.equal((await c.call('Step', { EventId: r1.EventId })).Data, 'ret');
   });
 
-  test('case 22: StepError rejects the PDK call with Kong\'s text and the cycle goes on', async () => {
+  test("case 22: StepError rejects the PDK call with Kong's text and the cycle goes on", async () => {
     const id = await startInstance(c, 'probe', { call: 'kong.service.setUpstream', args: ['up'] });
     const r1 = await handle(c, id);
     assert.deepEqual(r1.Data, { Method: 'kong.service.set_upstream', Args: ['up'] });
@@ -60,7 +60,14 @@ describe('event cycle', () => {
     assert.equal((await c.call('Step', { EventId: r1.EventId })).Data, 'ret');
   });
 
-  for (const variant of ['StepMultiMap', 'StepCredential', 'StepConsumer', 'StepRoute', 'StepService', 'StepMemoryStats']) {
+  for (const variant of [
+    'StepMultiMap',
+    'StepCredential',
+    'StepConsumer',
+    'StepRoute',
+    'StepService',
+    'StepMemoryStats',
+  ]) {
     test(`case 23: plugin.${variant} is accepted like Step`, async () => {
       const id = await startInstance(c, 'probe', { call: 'kong.request.getHeaders' });
       const r1 = await handle(c, id);
@@ -108,7 +115,10 @@ describe('event cycle', () => {
     const b = await handle(c2, id);
     assert.notEqual(a.EventId, b.EventId);
     const t0 = Date.now();
-    const [nb, na] = await Promise.all([c2.call('Step', { EventId: b.EventId, Data: 'B' }), c.call('Step', { EventId: a.EventId, Data: 'A' })]);
+    const [nb, na] = await Promise.all([
+      c2.call('Step', { EventId: b.EventId, Data: 'B' }),
+      c.call('Step', { EventId: a.EventId, Data: 'A' }),
+    ]);
     const elapsed = Date.now() - t0;
     assert.deepEqual(nb.Data.Args, ['x-seen', 'B']);
     assert.deepEqual(na.Data.Args, ['x-seen', 'A']);
@@ -123,7 +133,10 @@ describe('event cycle', () => {
     const c2 = await ts.connect();
     const pending = c.call('Step', { EventId: r1.EventId, Data: 'v' });
     await new Promise((r) => setTimeout(r, 10));
-    assert.equal(await c2.callError('Step', { EventId: r1.EventId, Data: 'dup' }), `event ${r1.EventId} is not waiting for a PDK result`);
+    assert.equal(
+      await c2.callError('Step', { EventId: r1.EventId, Data: 'dup' }),
+      `event ${r1.EventId} is not waiting for a PDK result`,
+    );
     assert.deepEqual((await pending).Data.Args, ['x-seen', 'v']);
     assert.equal((await c.call('Step', { EventId: r1.EventId })).Data, 'ret');
   });
@@ -213,7 +226,10 @@ describe('event cycle', () => {
   });
 
   test('case 38: exit(401, undefined, headers) sends "" as the body so Kong keeps the headers', async () => {
-    const id = await startInstance(c, 'probe', { call: 'kong.response.exit', args: [401, null, { 'www-authenticate': 'Basic' }] });
+    const id = await startInstance(c, 'probe', {
+      call: 'kong.response.exit',
+      args: [401, null, { 'www-authenticate': 'Basic' }],
+    });
     // null from JSON config stands for a missing body
     const r = await handle(c, id);
     assert.deepEqual(r.Data, { Method: 'kong.response.exit', Args: [401, '', { 'www-authenticate': 'Basic' }] });

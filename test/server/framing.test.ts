@@ -136,7 +136,12 @@ describe('framing', () => {
   test('case 5: two requests in one write are both answered, each with its own msgid', async () => {
     const id = await startInstance(c, 'echo');
     const r = await raw();
-    r.write(Buffer.concat([encodeRequest(11, 'plugin.InstanceStatus', [id]), encodeRequest(12, 'plugin.GetPluginInfo', ['echo'])]));
+    r.write(
+      Buffer.concat([
+        encodeRequest(11, 'plugin.InstanceStatus', [id]),
+        encodeRequest(12, 'plugin.GetPluginInfo', ['echo']),
+      ]),
+    );
     const replies = await r.replies(2);
     await r.quiet(30);
     assert.equal(replies.length, 2);
@@ -162,7 +167,10 @@ describe('framing', () => {
       const reply = (await c.next(10_000)) as unknown[];
       assert.equal(reply[1], 901);
       assert.equal(reply[2], null);
-      assert.deepEqual((reply[3] as any).Data, { Method: 'kong.response.set_header', Args: ['x-body', `buffer:${body.length}:${sha}`] });
+      assert.deepEqual((reply[3] as any).Data, {
+        Method: 'kong.response.set_header',
+        Args: ['x-body', `buffer:${body.length}:${sha}`],
+      });
       assert.equal((await c.call('Step', { EventId: r1.EventId })).Data, 'ret');
     });
   }
@@ -216,7 +224,10 @@ describe('framing', () => {
       await other.call('GetStatus');
       const r = await raw();
       r.write(bytes);
-      assert.ok(await r.until(() => r.closed || r.messages.some((m) => Array.isArray(m) && m[0] === 1), 1000), 'neither closed nor answered');
+      assert.ok(
+        await r.until(() => r.closed || r.messages.some((m) => Array.isArray(m) && m[0] === 1), 1000),
+        'neither closed nor answered',
+      );
       for (const m of r.messages.slice(1) as unknown[][]) {
         assert.equal(m[0], 1);
         assert.equal(typeof m[2], 'string');
@@ -252,7 +263,10 @@ describe('framing', () => {
     assert.equal(ra.result.Data, 'ret');
     assert.equal(rb.result.Data, 'ret');
     // Different methods under one msgid at once.
-    const [x, y] = await Promise.all([a.request('plugin.InstanceStatus', [id], 9), b.request('plugin.GetPluginInfo', ['noop'], 9)]);
+    const [x, y] = await Promise.all([
+      a.request('plugin.InstanceStatus', [id], 9),
+      b.request('plugin.GetPluginInfo', ['noop'], 9),
+    ]);
     assert.equal(x.result.Id, id);
     assert.equal(y.result.Name, 'noop');
   });
@@ -298,8 +312,13 @@ describe('malformed and oversized requests', () => {
       await k.call('Step', { EventId: ev.EventId });
 
       const r = await raw(small);
-      const ev2 = (await rawCall(r, encodeRequest(1, 'plugin.HandleEvent', [{ InstanceId: id, EventName: 'access' }]))).reply[3] as any;
-      const over = krequest(2, 'plugin.Step', kmap({ EventId: kuint(ev2.EventId), Data: mp.bin32(Buffer.alloc(100 * 1024)) }));
+      const ev2 = (await rawCall(r, encodeRequest(1, 'plugin.HandleEvent', [{ InstanceId: id, EventName: 'access' }])))
+        .reply[3] as any;
+      const over = krequest(
+        2,
+        'plugin.Step',
+        kmap({ EventId: kuint(ev2.EventId), Data: mp.bin32(Buffer.alloc(100 * 1024)) }),
+      );
       r.write(over.subarray(0, 40)); // the declaration alone is enough to refuse it
       const replies = await r.replies(2);
       assert.equal(replies[1]![1], 2);
@@ -324,7 +343,10 @@ describe('malformed and oversized requests', () => {
     const { reply } = await rawCall(r, mp.fixarr(mp.fixint(0), mp.fixint(1), kstr('plugin.GetStatus')));
     assert.deepEqual(reply.slice(0, 2), [1, 1]);
     assert.match(String(reply[2]), /malformed request/);
-    const five = await rawCall(r, mp.fixarr(mp.fixint(0), mp.fixint(2), kstr('plugin.GetStatus'), mp.fixarr(), mp.nil()));
+    const five = await rawCall(
+      r,
+      mp.fixarr(mp.fixint(0), mp.fixint(2), kstr('plugin.GetStatus'), mp.fixarr(), mp.nil()),
+    );
     assert.deepEqual(five.reply.slice(0, 2), [1, 2]);
     assert.equal(typeof five.reply[2], 'string');
     const again = await rawCall(r, encodeRequest(3, 'plugin.GetStatus', []));
@@ -338,7 +360,10 @@ describe('malformed and oversized requests', () => {
       [2, mp.nil()],
       [3, kstr('echo')],
     ] as const) {
-      const { reply } = await rawCall(r, mp.fixarr(mp.fixint(0), mp.fixint(msgid), kstr('plugin.GetPluginInfo'), params));
+      const { reply } = await rawCall(
+        r,
+        mp.fixarr(mp.fixint(0), mp.fixint(msgid), kstr('plugin.GetPluginInfo'), params),
+      );
       assert.deepEqual(reply.slice(0, 2), [1, msgid]);
       assert.match(String(reply[2]), /params must be an array/);
       assert.equal(reply[3], null);
@@ -391,7 +416,10 @@ describe('"__proto__" keys are inert data', () => {
 
     const ev = await handle(c, started.Id);
     assert.equal(ev.Data.Method, 'kong.request.get_headers');
-    const headers = mp.fixmap(protoKey(kmap({ polluted: mp.fixarr(kstr('data')) })), [kstr('host'), mp.fixarr(kstr('h'))]);
+    const headers = mp.fixmap(protoKey(kmap({ polluted: mp.fixarr(kstr('data')) })), [
+      kstr('host'),
+      mp.fixarr(kstr('h')),
+    ]);
     c.write(krequest(960, 'plugin.StepMultiMap', kmap({ EventId: kuint(ev.EventId), Data: headers })));
     const reply = (await c.next()) as any[];
     assert.equal(reply[2], null);
@@ -414,7 +442,13 @@ describe('"__proto__" keys are inert data', () => {
   test('a "__proto__" key in the Step params map cannot supply an inherited Data', async () => {
     const id = await startInstance(c, 'probe', { call: 'kong.request.getHeader', args: ['x'] });
     const ev = await handle(c, id);
-    c.write(krequest(961, 'plugin.Step', mp.fixmap([kstr('EventId'), kuint(ev.EventId)], protoKey(kmap({ Data: kstr('sneaky') })))));
+    c.write(
+      krequest(
+        961,
+        'plugin.Step',
+        mp.fixmap([kstr('EventId'), kuint(ev.EventId)], protoKey(kmap({ Data: kstr('sneaky') }))),
+      ),
+    );
     const reply = (await c.next()) as any[];
     assert.equal(reply[2], null);
     assert.deepEqual(reply[3].Data.Args, ['x-got', 'undefined']);

@@ -75,7 +75,13 @@ after(async () => {
 
 const PHASES = ['access', 'log', 'rewrite', 'response', 'certificate', 'preread', 'header_filter'];
 const NAMES = ['echo', 'noop', 'exit', 'throw', 'tag', 'log', 'probe', 'badconfig', 'nope', '__proto__', ''];
-const STEP_METHODS = ['plugin.Step', 'plugin.StepError', 'plugin.StepMultiMap', 'plugin.StepCredential', 'plugin.StepRoute'];
+const STEP_METHODS = [
+  'plugin.Step',
+  'plugin.StepError',
+  'plugin.StepMultiMap',
+  'plugin.StepCredential',
+  'plugin.StepRoute',
+];
 const OTHER_METHODS = ['plugin.Nope', 'foo.Bar', 'plugin.close', 'plugin.constructor', 'plugin.__proto__'];
 
 const msgidArb = fc.oneof(fc.nat(200), fc.nat(0xffffffff));
@@ -84,12 +90,20 @@ const instanceIdArb = fc.oneof(
   fc.integer({ min: 3, max: 5 }).map((k) => fuzzIds[k]!),
   fc.integer({ min: -5, max: 2 ** 31 + 5 }),
 );
-const dataArb = fc.oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)));
+const dataArb = fc.oneof(
+  fc.constant(undefined),
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),
+);
 
 /** One valid request, as bytes: the encoder's forms or Kong's hand-built forms. */
 const requestArb: fc.Arbitrary<Buffer> = fc.oneof(
-  fc.tuple(msgidArb, fc.constantFrom<unknown[][]>([], [0], [null])).map(([id, p]) => Buffer.from(encodeRequest(id, 'plugin.GetStatus', p))),
-  fc.tuple(msgidArb, fc.constantFrom(...NAMES)).map(([id, n]) => Buffer.from(encodeRequest(id, 'plugin.GetPluginInfo', [n]))),
+  fc
+    .tuple(msgidArb, fc.constantFrom<unknown[][]>([], [0], [null]))
+    .map(([id, p]) => Buffer.from(encodeRequest(id, 'plugin.GetStatus', p))),
+  fc
+    .tuple(msgidArb, fc.constantFrom(...NAMES))
+    .map(([id, n]) => Buffer.from(encodeRequest(id, 'plugin.GetPluginInfo', [n]))),
   fc.tuple(msgidArb, instanceIdArb).map(([id, i]) => Buffer.from(encodeRequest(id, 'plugin.InstanceStatus', [i]))),
   fc
     .tuple(msgidArb, fc.constantFrom(...NAMES), fc.oneof(fc.json({ maxDepth: 2 }), fc.string({ maxLength: 20 })))
@@ -100,10 +114,14 @@ const requestArb: fc.Arbitrary<Buffer> = fc.oneof(
   // Kong's own forms: str16 for long strings, unsigned ints, fixmaps.
   fc
     .tuple(msgidArb, fc.integer({ min: 0, max: 5 }), fc.constantFrom(...PHASES))
-    .map(([id, k, ph]) => krequest(id, 'plugin.HandleEvent', kmap({ InstanceId: kuint(fuzzIds[k]!), EventName: kstr(ph) }))),
+    .map(([id, k, ph]) =>
+      krequest(id, 'plugin.HandleEvent', kmap({ InstanceId: kuint(fuzzIds[k]!), EventName: kstr(ph) })),
+    ),
   fc
     .tuple(msgidArb, fc.constantFrom(...STEP_METHODS), fc.nat(0x7fffffff), dataArb)
-    .map(([id, m, e, d]) => Buffer.from(encodeRequest(id, m, [d === undefined ? { EventId: e } : { EventId: e, Data: d }]))),
+    .map(([id, m, e, d]) =>
+      Buffer.from(encodeRequest(id, m, [d === undefined ? { EventId: e } : { EventId: e, Data: d }])),
+    ),
   fc
     .tuple(msgidArb, fc.nat(0x7fffffff), fc.uint8Array({ maxLength: 300 }))
     .map(([id, e, b]) => krequest(id, 'plugin.Step', kmap({ EventId: kuint(e), Data: kstr(Buffer.from(b)) }))),
@@ -125,10 +143,22 @@ const segmentArb: fc.Arbitrary<Buffer> = fc.oneof(
         return b;
       }),
   },
-  { weight: 2, arbitrary: fc.tuple(requestArb, fc.nat()).map(([req, cut]) => req.subarray(0, 1 + (cut % Math.max(1, req.length - 1)))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(requestArb, fc.nat())
+      .map(([req, cut]) => req.subarray(0, 1 + (cut % Math.max(1, req.length - 1)))),
+  },
   { weight: 2, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 48 }).map((b) => Buffer.from(b)) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(encode(v))) },
-  { weight: 1, arbitrary: fc.constantFrom(Buffer.from([0xc1]), mp.nil(), mp.fixarr(mp.fixint(1), mp.fixint(2), mp.nil(), mp.nil())) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Buffer.from([0xc1]),
+      mp.nil(),
+      mp.fixarr(mp.fixint(1), mp.fixint(2), mp.nil(), mp.nil()),
+    ),
+  },
 );
 
 /** Cuts `bytes` at the given offsets (taken modulo its length). */
@@ -178,25 +208,26 @@ const TIME_LIMIT_MS = 5000;
 describe('fuzzing a running server', () => {
   test('valid requests cut at random offsets and joined: one well-formed reply per request, msgids echoed', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(requestArb, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 12 }), async (reqs, cuts) => {
-        // Distinct msgids so each reply can be matched to its request.
-        const msgids = reqs.map((_, k) => 1000 + k);
-        const bytes = Buffer.concat(reqs.map((req, k) => withMsgid(req, msgids[k]!)));
-        const r = await RawConnection.open(ts.socketPath);
-        try {
-          await send(r, cut(bytes, cuts));
-          await r.replies(reqs.length, 3000);
-          await r.quiet(5);
-          const replies = assertWellFormedOutput(r);
-          assert.deepEqual(
-            replies.map((m) => m[1]).sort(),
-            [...msgids].sort(),
-          );
-          assert.equal(r.closed, false);
-        } finally {
-          r.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(requestArb, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (reqs, cuts) => {
+          // Distinct msgids so each reply can be matched to its request.
+          const msgids = reqs.map((_, k) => 1000 + k);
+          const bytes = Buffer.concat(reqs.map((req, k) => withMsgid(req, msgids[k]!)));
+          const r = await RawConnection.open(ts.socketPath);
+          try {
+            await send(r, cut(bytes, cuts));
+            await r.replies(reqs.length, 3000);
+            await r.quiet(5);
+            const replies = assertWellFormedOutput(r);
+            assert.deepEqual(replies.map((m) => m[1]).sort(), [...msgids].sort());
+            assert.equal(r.closed, false);
+          } finally {
+            r.close();
+          }
+        },
+      ),
       { numRuns: 300, interruptAfterTimeLimit: TIME_LIMIT_MS },
     );
     assert.equal(goodError, undefined, `the well-behaved connection failed: ${String(goodError)}`);
@@ -205,17 +236,21 @@ describe('fuzzing a running server', () => {
   test('corrupted, truncated and garbage streams: only well-formed replies, no crash, the other connection unaffected', async () => {
     const cyclesBefore = goodCycles;
     await fc.assert(
-      fc.asyncProperty(fc.array(segmentArb, { minLength: 1, maxLength: 10 }), fc.array(fc.nat(), { maxLength: 10 }), async (segments, cuts) => {
-        const r = await RawConnection.open(ts.socketPath);
-        try {
-          await send(r, cut(Buffer.concat(segments), cuts));
-          await r.quiet(5);
-          assertWellFormedOutput(r);
-        } finally {
-          r.close();
-        }
-        assert.equal(goodError, undefined, `the well-behaved connection failed: ${String(goodError)}`);
-      }),
+      fc.asyncProperty(
+        fc.array(segmentArb, { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        async (segments, cuts) => {
+          const r = await RawConnection.open(ts.socketPath);
+          try {
+            await send(r, cut(Buffer.concat(segments), cuts));
+            await r.quiet(5);
+            assertWellFormedOutput(r);
+          } finally {
+            r.close();
+          }
+          assert.equal(goodError, undefined, `the well-behaved connection failed: ${String(goodError)}`);
+        },
+      ),
       { numRuns: 600, interruptAfterTimeLimit: TIME_LIMIT_MS },
     );
     assert.equal(goodError, undefined, `the well-behaved connection failed: ${String(goodError)}`);
@@ -246,7 +281,8 @@ function withMsgid(req: Buffer, msgid: number): Buffer {
   assert.equal(req[0], 0x94);
   assert.equal(req[1], 0x00);
   const first = req[2]!;
-  const len = first <= 0x7f ? 1 : first === 0xcc ? 2 : first === 0xcd ? 3 : first === 0xce ? 5 : first === 0xcf ? 9 : NaN;
+  const len =
+    first <= 0x7f ? 1 : first === 0xcc ? 2 : first === 0xcd ? 3 : first === 0xce ? 5 : first === 0xcf ? 9 : NaN;
   assert.ok(!Number.isNaN(len), `unexpected msgid form 0x${first.toString(16)}`);
   return Buffer.concat([Buffer.from([0x94, 0x00]), kuint(msgid), req.subarray(2 + len)]);
 }

@@ -24,7 +24,10 @@ test('an unknown PDK name is forwarded as kong-js-pdk would send it, with one wa
     assert.deepEqual(r3.Data, { Method: 'kong.response.set_header', Args: ['x-groups', 'gold'] });
     assert.equal((await c.call('Step', { EventId: r1.EventId })).Data, 'ret');
   }
-  assert.equal(ts.logLines.filter((l) => l.includes('kong.client.get_consumer_groups') && l.startsWith('[warn]')).length, 1);
+  assert.equal(
+    ts.logLines.filter((l) => l.includes('kong.client.get_consumer_groups') && l.startsWith('[warn]')).length,
+    1,
+  );
 });
 
 test('a module object is never mistaken for a promise', async () => {

@@ -12,7 +12,10 @@ async function handle(conn: KongConnection, id: number, phase = 'access'): Promi
 }
 
 /** Runs `body` against a fresh server with `options`, closing it afterwards. */
-async function withServer(options: Parameters<typeof startTestServer>[0], body: (ts: TestServer, c: KongConnection) => Promise<void>): Promise<void> {
+async function withServer(
+  options: Parameters<typeof startTestServer>[0],
+  body: (ts: TestServer, c: KongConnection) => Promise<void>,
+): Promise<void> {
   const ts = await startTestServer(options);
   try {
     await body(ts, await ts.connect());
@@ -143,7 +146,10 @@ describe('case 35: concurrency', () => {
               assert.deepEqual(await step(u), { Method: 'kong.response.set_header', Args: ['x-echo', u] });
             } else if (inst.kind === 'tag') {
               assert.deepEqual(ev.Data, { Method: 'kong.request.get_header', Args: ['x-id'] });
-              assert.deepEqual(await step(u), { Method: 'kong.response.set_header', Args: ['x-tag', `${inst.tag}:${u}`] });
+              assert.deepEqual(await step(u), {
+                Method: 'kong.response.set_header',
+                Args: ['x-tag', `${inst.tag}:${u}`],
+              });
             } else {
               assert.deepEqual(ev.Data, { Method: 'kong.request.get_header', Args: ['a'] });
               assert.deepEqual(await step(`${u}a`), { Method: 'kong.request.get_header', Args: ['b'] });
@@ -173,7 +179,10 @@ describe('case 40: instance expiry', () => {
       ts.server.sweep(Date.now() + 10); // not idle long enough
       assert.equal((await c.call('InstanceStatus', id)).Id, id);
       ts.server.sweep(Date.now() + 1000);
-      assert.equal(await c.callError('HandleEvent', { InstanceId: id, EventName: 'access' }), `No plugin instance ${id}`);
+      assert.equal(
+        await c.callError('HandleEvent', { InstanceId: id, EventName: 'access' }),
+        `No plugin instance ${id}`,
+      );
       assert.equal(await c.callError('InstanceStatus', id), `No plugin instance ${id}`);
     });
   });
@@ -249,11 +258,22 @@ describe('case 41: Kong reset path', () => {
     await withServer({}, async (ts, c) => {
       const cache: { id?: number } = {};
       const answer = (d: any) => (d.Method === 'kong.request.get_header' ? 'h' : undefined);
-      assert.deepEqual(await kongRunEvent(c, cache, 'echo', { message: 'x' }, answer), ['StartInstance', 'HandleEvent', 'Step', 'Step']);
+      assert.deepEqual(await kongRunEvent(c, cache, 'echo', { message: 'x' }, answer), [
+        'StartInstance',
+        'HandleEvent',
+        'Step',
+        'Step',
+      ]);
       const old = cache.id!;
       await c.call('CloseInstance', old);
       const log = await kongRunEvent(c, cache, 'echo', { message: 'x' }, answer);
-      assert.deepEqual(log, [`HandleEvent error: No plugin instance ${old}`, 'StartInstance', 'HandleEvent', 'Step', 'Step']);
+      assert.deepEqual(log, [
+        `HandleEvent error: No plugin instance ${old}`,
+        'StartInstance',
+        'HandleEvent',
+        'Step',
+        'Step',
+      ]);
       assert.notEqual(cache.id, old);
       // The fresh id is never reported unknown.
       assert.deepEqual(await kongRunEvent(c, cache, 'echo', { message: 'x' }, answer), ['HandleEvent', 'Step', 'Step']);
@@ -289,7 +309,10 @@ describe('case 46: config change', () => {
       assert.equal(closed.Id, oldId);
       assert.deepEqual(closed.Config, { tag: 'old' });
       // The closed id is gone for new events...
-      assert.equal(await k2.callError('HandleEvent', { InstanceId: oldId, EventName: 'access' }), `No plugin instance ${oldId}`);
+      assert.equal(
+        await k2.callError('HandleEvent', { InstanceId: oldId, EventName: 'access' }),
+        `No plugin instance ${oldId}`,
+      );
       // ...but its running event finishes normally, with the old configuration.
       assert.deepEqual((await c.call('Step', { EventId: oldEv.EventId, Data: 'r1' })).Data, {
         Method: 'kong.response.set_header',

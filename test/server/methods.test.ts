@@ -28,11 +28,14 @@ async function handle(conn: KongConnection, id: unknown, phase = 'access'): Prom
 
 function assertInt32Id(id: unknown): asserts id is number {
   assert.equal(typeof id, 'number');
-  assert.ok(Number.isInteger(id) && (id as number) > 0 && (id as number) <= INT32_MAX, `id ${String(id)} is not a positive int32`);
+  assert.ok(
+    Number.isInteger(id) && (id as number) > 0 && (id as number) <= INT32_MAX,
+    `id ${String(id)} is not a positive int32`,
+  );
 }
 
 describe('StartInstance', () => {
-  test('case 10: answers {Name, Id, Config, StartTime} with the decoded config, Kong\'s internal keys included', async () => {
+  test("case 10: answers {Name, Id, Config, StartTime} with the decoded config, Kong's internal keys included", async () => {
     const config = {
       message: 'hi',
       __seq__: 5,
@@ -52,7 +55,10 @@ describe('StartInstance', () => {
     assertInt32Id(r.result.Id);
     assert.deepEqual(r.result.Config, config);
     assert.equal(typeof r.result.StartTime, 'number');
-    assert.ok(r.result.StartTime >= before - 1 && r.result.StartTime <= Date.now() / 1000 + 1, `StartTime ${r.result.StartTime}`);
+    assert.ok(
+      r.result.StartTime >= before - 1 && r.result.StartTime <= Date.now() / 1000 + 1,
+      `StartTime ${r.result.StartTime}`,
+    );
     // Valid the moment the reply leaves: Kong's next request is a HandleEvent on it.
     const ev = await handle(c, r.result.Id);
     assert.equal(ev.Data.Method, 'kong.request.get_header');
@@ -140,7 +146,10 @@ describe('StartInstance', () => {
     }
     assert.notEqual(firsts[0], firsts[1]);
     // Not the 0-based counter of go-pluginserver/kong-js-pdk (Kong/kong#8370).
-    assert.ok(firsts.every((id) => id > 1000), `first ids ${firsts}`);
+    assert.ok(
+      firsts.every((id) => id > 1000),
+      `first ids ${firsts}`,
+    );
   });
 });
 
@@ -192,7 +201,7 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
     assert.doesNotMatch(err, /no plugin instance/i);
   });
 
-  test('case 17: GetStatus answers {Pid, Plugins} and lists each plugin\'s live instances', async () => {
+  test("case 17: GetStatus answers {Pid, Plugins} and lists each plugin's live instances", async () => {
     const e1 = await startInstance(c, 'echo', { message: 'one' });
     const e2 = await startInstance(c, 'echo', { message: 'two' });
     const n1 = await startInstance(c, 'noop');
@@ -204,13 +213,17 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
       assert.deepEqual(Object.keys(status.Plugins).sort(), [...ts.server.state.plugins.keys()].sort());
       const echo = status.Plugins.echo;
       assert.equal(echo.Name, 'echo');
-      for (const k of ['Modtime', 'LoadTime', 'LastStartInstance', 'LastCloseInstance']) assert.equal(typeof echo[k], 'number', k);
+      for (const k of ['Modtime', 'LoadTime', 'LastStartInstance', 'LastCloseInstance'])
+        assert.equal(typeof echo[k], 'number', k);
       const echoIds = echo.Instances.map((i: any) => i.Id);
       assert.ok(echoIds.includes(e1) && echoIds.includes(e2), `echo instances ${echoIds}`);
       assert.deepEqual(echo.Instances.find((i: any) => i.Id === e2).Config, { message: 'two' });
       assert.ok(status.Plugins.noop.Instances.some((i: any) => i.Id === n1));
       assert.ok(!status.Plugins.noop.Instances.some((i: any) => i.Id === e1));
-      assert.equal(echo.Instances.length, [...ts.server.state.instances.all()].filter((i) => i.plugin.name === 'echo').length);
+      assert.equal(
+        echo.Instances.length,
+        [...ts.server.state.instances.all()].filter((i) => i.plugin.name === 'echo').length,
+      );
     }
     await c.call('CloseInstance', e1);
     const after = await c.call('GetStatus');

@@ -6,7 +6,11 @@ import type { KongSchemaField, PluginModule } from '../../src/plugins/module-typ
 export type Handler<C> = (kong: Kong, config: C) => unknown;
 
 /** A plugin module implementing exactly the phases given. */
-export function inlinePlugin<C = Record<string, unknown>>(handlers: Partial<Record<Phase, Handler<C>>>, schema: KongSchemaField[] = [], name = 'inline'): PluginModule<C> {
+export function inlinePlugin<C = Record<string, unknown>>(
+  handlers: Partial<Record<Phase, Handler<C>>>,
+  schema: KongSchemaField[] = [],
+  name = 'inline',
+): PluginModule<C> {
   class Inline {
     constructor(readonly config: C) {}
   }
@@ -17,11 +21,20 @@ export function inlinePlugin<C = Record<string, unknown>>(handlers: Partial<Reco
       },
     });
   }
-  return { Plugin: Inline as unknown as PluginModule<C>['Plugin'], Name: name, Version: '1.0.0', Priority: 10, Schema: schema };
+  return {
+    Plugin: Inline as unknown as PluginModule<C>['Plugin'],
+    Name: name,
+    Version: '1.0.0',
+    Priority: 10,
+    Schema: schema,
+  };
 }
 
 /** An access-only plugin that stores what `fn` returns in `box.value` (or the error in `box.error`). */
-export function probe(fn: (kong: Kong) => Promise<unknown>, phase: Phase = 'access'): { module: PluginModule<Record<string, unknown>>; box: { value?: unknown; error?: unknown } } {
+export function probe(
+  fn: (kong: Kong) => Promise<unknown>,
+  phase: Phase = 'access',
+): { module: PluginModule<Record<string, unknown>>; box: { value?: unknown; error?: unknown } } {
   const box: { value?: unknown; error?: unknown } = {};
   const module = inlinePlugin({
     [phase]: async (kong: Kong) => {

@@ -27,7 +27,10 @@ describe('loading', () => {
   test('a directory: one plugin by name; several without a name is an error', async () => {
     const kit = await loadPlugin(examples, { name: 'add-header' });
     assert.equal(kit.name, 'add-header');
-    await assert.rejects(loadPlugin(examples), (e: unknown) => e instanceof KitError && /holds 4 plugins .*pass options\.name/.test(e.message));
+    await assert.rejects(
+      loadPlugin(examples),
+      (e: unknown) => e instanceof KitError && /holds 4 plugins .*pass options\.name/.test(e.message),
+    );
     await assert.rejects(loadPlugin(examples, { name: 'nope' }), /no plugin nope/);
     await assert.rejects(loadPlugin(path.join(examples, 'missing.js')), /no plugin at/);
   });
@@ -36,7 +39,11 @@ describe('loading', () => {
     interface Cfg {
       greeting: string;
     }
-    const kit = await loadPlugin<Cfg>(inlinePlugin<Cfg>({ access: (k, c) => k.response.setHeader('x-greeting', c.greeting) }, [{ greeting: { type: 'string', default: 'hi' } }]));
+    const kit = await loadPlugin<Cfg>(
+      inlinePlugin<Cfg>({ access: (k, c) => k.response.setHeader('x-greeting', c.greeting) }, [
+        { greeting: { type: 'string', default: 'hi' } },
+      ]),
+    );
     assert.equal(kit.config.greeting, 'hi');
     const r = await kit.request().run();
     assert.equal(r.response.header('x-greeting'), 'hi');
@@ -44,7 +51,11 @@ describe('loading', () => {
 
   test('a plugin Kong would refuse (no Version) is refused', async () => {
     const mod = { ...inlinePlugin({ access: () => {} }), Version: undefined as unknown as string };
-    await assert.rejects(loadPlugin(mod), (e: unknown) => e instanceof KitError && e.kind === 'config' && /would be refused by Kong: Version is missing/.test(e.message));
+    await assert.rejects(
+      loadPlugin(mod),
+      (e: unknown) =>
+        e instanceof KitError && e.kind === 'config' && /would be refused by Kong: Version is missing/.test(e.message),
+    );
   });
 
   test('the socket transport behaves the same as the in-memory one', async () => {
@@ -89,7 +100,7 @@ describe('configuration', () => {
     { nested: { type: 'record', required: true, fields: [{ depth: { type: 'integer', default: 3 } }] } },
   ];
 
-  test('defaults are filled, absent optional fields are null, Kong\'s own keys reach the plugin', async () => {
+  test("defaults are filled, absent optional fields are null, Kong's own keys reach the plugin", async () => {
     let seen: Record<string, unknown> = {};
     const kit = await loadPlugin(
       inlinePlugin(
@@ -112,9 +123,19 @@ describe('configuration', () => {
 
   test('a config the admin API would refuse is refused, unless validateConfig is false', async () => {
     const mod = inlinePlugin({ access: () => {} }, schema);
-    await assert.rejects(loadPlugin(mod, { config: {} }), (e: unknown) => e instanceof KitError && e.kind === 'config' && /config\.keys: required field missing/.test(e.message));
-    await assert.rejects(loadPlugin(mod, { config: { keys: ['k'], limit: 11 } }), /config\.limit: value should be between 1 and 10/);
-    await assert.rejects(loadPlugin(mod, { config: { keys: ['k'], mode: 'c' } }), /config\.mode: expected one of "a", "b"/);
+    await assert.rejects(
+      loadPlugin(mod, { config: {} }),
+      (e: unknown) =>
+        e instanceof KitError && e.kind === 'config' && /config\.keys: required field missing/.test(e.message),
+    );
+    await assert.rejects(
+      loadPlugin(mod, { config: { keys: ['k'], limit: 11 } }),
+      /config\.limit: value should be between 1 and 10/,
+    );
+    await assert.rejects(
+      loadPlugin(mod, { config: { keys: ['k'], mode: 'c' } }),
+      /config\.mode: expected one of "a", "b"/,
+    );
     await assert.rejects(loadPlugin(mod, { config: { keys: [1] } }), /config\.keys\[0\]: expected a string/);
     await assert.rejects(loadPlugin(mod, { config: { keys: ['k'], extra: 1 } }), /config\.extra: unknown field/);
     const lax = await loadPlugin(mod, { config: { extra: 1 }, validateConfig: false });
@@ -132,7 +153,10 @@ describe('configuration', () => {
   });
 
   test('defaults apply to every request of a kit', async () => {
-    const kit = await loadPlugin(path.join(examples, 'api-key.ts'), { config: { keys: ['k'] }, defaults: { headers: { 'x-api-key': 'k', 'x-other': '1' } } });
+    const kit = await loadPlugin(path.join(examples, 'api-key.ts'), {
+      config: { keys: ['k'] },
+      defaults: { headers: { 'x-api-key': 'k', 'x-other': '1' } },
+    });
     const r = await kit.request({ headers: { 'x-other': '2' } }).run();
     assert.equal(r.exit, undefined);
     assert.equal(r.serviceRequest.header('x-other'), '2');

@@ -51,7 +51,7 @@ describe('kong.log', () => {
 });
 
 describe('kong.log.serialize', () => {
-  test('is JSON text (with cjson\'s \\/ escapes) describing the request, the response and the entities', async () => {
+  test("is JSON text (with cjson's \\/ escapes) describing the request, the response and the entities", async () => {
     let text = '';
     const kit = await loadPlugin(
       inlinePlugin({
@@ -67,7 +67,15 @@ describe('kong.log.serialize', () => {
       }),
     );
     const r = await kit
-      .request({ method: 'POST', url: 'https://api.test/v1/x?q=1&f', headers: { 'x-h': 'v' }, consumer: { username: 'dave' }, credential: { consumer_id: 'c' }, upstream: { status: 202 }, latencies: { request: 33 } })
+      .request({
+        method: 'POST',
+        url: 'https://api.test/v1/x?q=1&f',
+        headers: { 'x-h': 'v' },
+        consumer: { username: 'dave' },
+        credential: { consumer_id: 'c' },
+        upstream: { status: 202 },
+        latencies: { request: 33 },
+      })
       .run();
     assert.equal(typeof text, 'string');
     assert.ok(text.includes('"uri":"\\/v1\\/x?q=1&f"'), 'slashes escaped as cjson does');
@@ -89,7 +97,7 @@ describe('kong.log.serialize', () => {
     assert.deepEqual(r.serializeValues, { extra: { tag: 'first' } });
   });
 
-  test('after an exit the record shows Kong\'s response and no upstream', async () => {
+  test("after an exit the record shows Kong's response and no upstream", async () => {
     let rec: Record<string, any> = {};
     const kit = await loadPlugin(
       inlinePlugin({
@@ -108,7 +116,10 @@ describe('kong.log.serialize', () => {
 
   test('is only allowed in the log phase', async () => {
     const kit = await loadPlugin(inlinePlugin({ access: (k) => k.log.serialize() }));
-    await assert.rejects(kit.request().run(), /kong\.log\.serialize: function cannot be called in access phase \(only in: log\)/);
+    await assert.rejects(
+      kit.request().run(),
+      /kong\.log\.serialize: function cannot be called in access phase \(only in: log\)/,
+    );
   });
 });
 

@@ -16,7 +16,10 @@ async function got(fn: (kong: Kong) => Promise<unknown>, spec: RequestSpec = {},
 }
 
 describe('request: URL', () => {
-  const spec: RequestSpec = { method: 'post', url: 'https://API.example.test:8443/v1//a/./b/../c%7e%2F?x=1&y=two+words&flag&x=2' };
+  const spec: RequestSpec = {
+    method: 'post',
+    url: 'https://API.example.test:8443/v1//a/./b/../c%7e%2F?x=1&y=two+words&flag&x=2',
+  };
 
   test('scheme, host (lower-cased), port, method (upper-cased)', async () => {
     assert.equal(await got((k) => k.request.getScheme(), spec), 'https');
@@ -71,7 +74,9 @@ describe('request: headers', () => {
   });
 
   test('calls made together (Promise.all) are answered one at a time, each with its own value', async () => {
-    const { module, box } = probe((k) => Promise.all([k.request.getHeader('x-a'), k.request.getHeader('x-b'), k.request.getMethod()]));
+    const { module, box } = probe((k) =>
+      Promise.all([k.request.getHeader('x-a'), k.request.getHeader('x-b'), k.request.getMethod()]),
+    );
     const kit = await loadPlugin(module);
     const r = await kit.request({ headers: { 'x-a': '1', 'x-b': '2' } }).run();
     assert.deepEqual(box.value, ['1', '2', 'GET']);
@@ -103,28 +108,54 @@ describe('request: bodies', () => {
   });
 
   test('get_body parses forms like nginx (repeats → lists, flags → true)', async () => {
-    const spec: RequestSpec = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&a=2&b=x%20y&f' };
+    const spec: RequestSpec = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&a=2&b=x%20y&f',
+    };
     assert.deepEqual(await got((k) => k.request.getBody(), spec), { a: ['1', '2'], b: 'x y', f: true });
-    const asForm: RequestSpec = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { b: 'x y', a: '1' } };
+    const asForm: RequestSpec = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: { b: 'x y', a: '1' },
+    };
     assert.equal(await got(async (k) => (await k.request.getRawBody())?.toString(), asForm), 'a=1&b=x%20y');
   });
 
   test('get_body: an empty JSON object comes back as [] (Kong packs an empty Lua table as an array)', async () => {
-    assert.deepEqual(await got((k) => k.request.getBody(), { body: '{}', headers: { 'content-type': 'application/json' } }), []);
+    assert.deepEqual(
+      await got((k) => k.request.getBody(), { body: '{}', headers: { 'content-type': 'application/json' } }),
+      [],
+    );
   });
 
   test('get_body: JSON nulls vanish (cjson.null → nil)', async () => {
-    assert.deepEqual(await got((k) => k.request.getBody(), { body: '{"a":null,"b":1}', headers: { 'content-type': 'application/json' } }), { b: 1 });
+    assert.deepEqual(
+      await got((k) => k.request.getBody(), {
+        body: '{"a":null,"b":1}',
+        headers: { 'content-type': 'application/json' },
+      }),
+      { b: 1 },
+    );
   });
 
   test('get_body with the mimetype argument overrides the content-type', async () => {
-    assert.deepEqual(await got((k) => k.request.getBody('application/json'), { body: '[1,2]', headers: { 'content-type': 'text/plain' } }), [1, 2]);
+    assert.deepEqual(
+      await got((k) => k.request.getBody('application/json'), {
+        body: '[1,2]',
+        headers: { 'content-type': 'text/plain' },
+      }),
+      [1, 2],
+    );
   });
 
   test('multipart bodies are not simulated', async () => {
     const { module } = probe((k) => k.request.getBody());
     const kit = await loadPlugin(module);
-    await assert.rejects(kit.request({ body: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x' } }).run(), /not simulated: kong\.request\.get_body \(multipart/);
+    await assert.rejects(
+      kit.request({ body: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x' } }).run(),
+      /not simulated: kong\.request\.get_body \(multipart/,
+    );
   });
 });
 
@@ -135,7 +166,13 @@ describe('request: client, forwarded headers, entities', () => {
   });
 
   test('X-Forwarded-* count only for trusted clients (Kong trusted_ips)', async () => {
-    const spec: RequestSpec = { headers: { 'x-forwarded-for': '198.51.100.7, 10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'public.test' } };
+    const spec: RequestSpec = {
+      headers: {
+        'x-forwarded-for': '198.51.100.7, 10.0.0.1',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'public.test',
+      },
+    };
     assert.equal(await got((k) => k.client.getForwardedIp(), spec), '127.0.0.1');
     assert.equal(await got((k) => k.client.getForwardedIp(), spec, { trustedIps: ['127.0.0.1'] }), '198.51.100.7');
     assert.equal(await got((k) => k.request.getForwardedScheme(), spec, { trustedIps: ['127.0.0.1'] }), 'https');
@@ -147,26 +184,48 @@ describe('request: client, forwarded headers, entities', () => {
     const route = (await got((k) => k.router.getRoute())) as { id: string; name: string; protocols: string[] };
     assert.equal(route.id, DEFAULT_ROUTE_ID);
     assert.equal(route.name, 'test-route');
-    const named = (await got((k) => k.router.getRoute(), { route: { name: 'orders', paths: ['/orders'] } })) as { name: string; paths: string[]; strip_path: boolean };
+    const named = (await got((k) => k.router.getRoute(), { route: { name: 'orders', paths: ['/orders'] } })) as {
+      name: string;
+      paths: string[];
+      strip_path: boolean;
+    };
     assert.deepEqual([named.name, named.paths, named.strip_path], ['orders', ['/orders'], true]);
     assert.equal(await got((k) => k.router.getRoute(), { route: null }), undefined);
-    const service = (await got((k) => k.router.getService(), { service: { host: 'orders.internal' } })) as { host: string; port: number };
+    const service = (await got((k) => k.router.getService(), { service: { host: 'orders.internal' } })) as {
+      host: string;
+      port: number;
+    };
     assert.deepEqual([service.host, service.port], ['orders.internal', 80]);
   });
 
   test('entities arrive through their typed Step methods', async () => {
-    const { module } = probe(async (k) => [await k.router.getRoute(), await k.router.getService(), await k.client.getConsumer(), await k.client.getCredential(), await k.node.getMemoryStats()]);
+    const { module } = probe(async (k) => [
+      await k.router.getRoute(),
+      await k.router.getService(),
+      await k.client.getConsumer(),
+      await k.client.getCredential(),
+      await k.node.getMemoryStats(),
+    ]);
     const kit = await loadPlugin(module);
     const r = await kit.request({ consumer: { username: 'alice' }, credential: { key: 'k' } }).run();
     assert.deepEqual(
       r.calls.map((c) => c.step),
-      ['plugin.StepRoute', 'plugin.StepService', 'plugin.StepConsumer', 'plugin.StepCredential', 'plugin.StepMemoryStats'],
+      [
+        'plugin.StepRoute',
+        'plugin.StepService',
+        'plugin.StepConsumer',
+        'plugin.StepCredential',
+        'plugin.StepMemoryStats',
+      ],
     );
   });
 
   test('authenticate sets the consumer and credential (StepCredential, no Data); later reads see them', async () => {
     const { module, box } = probe(async (k) => {
-      await k.client.authenticate({ id: 'c1', created_at: 1, username: 'bob' }, { id: 'cred1', consumer: { id: 'c1' } });
+      await k.client.authenticate(
+        { id: 'c1', created_at: 1, username: 'bob' },
+        { id: 'cred1', consumer: { id: 'c1' } },
+      );
       return [await k.client.getConsumer(), await k.client.getCredential()];
     });
     const kit = await loadPlugin(module);
@@ -183,7 +242,11 @@ describe('request: client, forwarded headers, entities', () => {
   test('authenticate with neither consumer nor credential raises in Kong', async () => {
     const { module } = probe((k) => k.client.authenticate(undefined, undefined));
     const kit = await loadPlugin(module);
-    await assert.rejects(kit.request().run(), (e: Error & { kind?: string }) => e.kind === 'kong-raised' && /either credential or consumer must be provided/.test(e.message));
+    await assert.rejects(
+      kit.request().run(),
+      (e: Error & { kind?: string }) =>
+        e.kind === 'kong-raised' && /either credential or consumer must be provided/.test(e.message),
+    );
   });
 
   test('load_consumer finds by id, and by username only when asked', async () => {
@@ -195,8 +258,12 @@ describe('request: client, forwarded headers, entities', () => {
 });
 
 describe('request: nginx', () => {
-  test('get_var derives common variables and takes the test\'s own', async () => {
-    const spec: RequestSpec = { url: '/p?a=1', headers: { 'x-trace': 't1', cookie: 'sid=abc; theme=dark' }, vars: { my_var: 'mine' } };
+  test("get_var derives common variables and takes the test's own", async () => {
+    const spec: RequestSpec = {
+      url: '/p?a=1',
+      headers: { 'x-trace': 't1', cookie: 'sid=abc; theme=dark' },
+      vars: { my_var: 'mine' },
+    };
     assert.equal(await got((k) => k.nginx.getVar('request_uri'), spec), '/p?a=1');
     assert.equal(await got((k) => k.nginx.getVar('http_x_trace'), spec), 't1');
     assert.equal(await got((k) => k.nginx.getVar('arg_a'), spec), '1');

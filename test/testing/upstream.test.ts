@@ -5,13 +5,23 @@ import { loadPlugin } from '../../src/testing/index.js';
 import { inlinePlugin } from './helpers.js';
 
 describe('service request', () => {
-  test('starts as the client request, with the service\'s host; route strip_path and service path apply', async () => {
+  test("starts as the client request, with the service's host; route strip_path and service path apply", async () => {
     const kit = await loadPlugin(inlinePlugin({ access: () => {} }));
     const r = await kit
-      .request({ method: 'PUT', url: '/orders/42?x=1', headers: { 'x-a': '1' }, body: 'b', route: { paths: ['/orders'] }, service: { host: 'orders.internal', port: 8080, path: '/api/v2' } })
+      .request({
+        method: 'PUT',
+        url: '/orders/42?x=1',
+        headers: { 'x-a': '1' },
+        body: 'b',
+        route: { paths: ['/orders'] },
+        service: { host: 'orders.internal', port: 8080, path: '/api/v2' },
+      })
       .run();
     const sr = r.serviceRequest;
-    assert.deepEqual([sr.method, sr.scheme, sr.host, sr.port, sr.path, sr.query], ['PUT', 'http', 'orders.internal', 8080, '/api/v2/42', 'x=1']);
+    assert.deepEqual(
+      [sr.method, sr.scheme, sr.host, sr.port, sr.path, sr.query],
+      ['PUT', 'http', 'orders.internal', 8080, '/api/v2/42', 'x=1'],
+    );
     assert.equal(sr.header('host'), 'orders.internal:8080');
     assert.equal(sr.header('x-a'), '1');
     assert.equal(sr.body.toString(), 'b');
@@ -90,7 +100,9 @@ describe('service request', () => {
     assert.equal(rj.serviceRequest.body.toString(), '{"url":"http:\\/\\/x\\/y","n":1}', 'cjson escapes /');
     assert.equal(rj.serviceRequest.header('content-type'), 'application/json');
     const form = await loadPlugin(inlinePlugin({ access: (k) => k.service.request.setBody({ b: '2', a: 'x y' }) }));
-    const rf = await form.request({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }).run();
+    const rf = await form
+      .request({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+      .run();
     assert.equal(rf.serviceRequest.body.toString(), 'a=x%20y&b=2');
   });
 
@@ -139,16 +151,23 @@ describe('service request', () => {
     for (const [call, text] of [
       [(k: import('../../src/index.js').Kong) => k.service.request.setPath('relative'), /path must start with \//],
       [(k: import('../../src/index.js').Kong) => k.service.request.setMethod('FETCH'), /invalid method: FETCH/],
-      [(k: import('../../src/index.js').Kong) => k.service.setTarget('h', 70000), /port must be an integer between 0 and 65535/],
+      [
+        (k: import('../../src/index.js').Kong) => k.service.setTarget('h', 70000),
+        /port must be an integer between 0 and 65535/,
+      ],
     ] as const) {
       const kit = await loadPlugin(inlinePlugin({ access: (k) => call(k) }));
-      await assert.rejects(kit.request().run(), (e: Error & { kind?: string }) => e.kind === 'kong-raised' && text.test(e.message) && /HTTP 500/.test(e.message));
+      await assert.rejects(
+        kit.request().run(),
+        (e: Error & { kind?: string }) =>
+          e.kind === 'kong-raised' && text.test(e.message) && /HTTP 500/.test(e.message),
+      );
     }
   });
 });
 
 describe('response', () => {
-  test('headers set in access are applied on top of the service\'s response; the response phase sees status and headers', async () => {
+  test("headers set in access are applied on top of the service's response; the response phase sees status and headers", async () => {
     let seen: unknown[] = [];
     const kit = await loadPlugin(
       inlinePlugin({
@@ -157,14 +176,23 @@ describe('response', () => {
           await k.response.setHeader('server', 'mine');
         },
         response: async (k) => {
-          seen = [await k.response.getStatus(), await k.response.getHeader('x-up'), await k.response.getSource(), await k.response.getHeaders()];
+          seen = [
+            await k.response.getStatus(),
+            await k.response.getHeader('x-up'),
+            await k.response.getSource(),
+            await k.response.getHeaders(),
+          ];
           await k.response.addHeader('x-up', 'added');
           await k.response.clearHeader('x-remove');
           await k.response.setStatus(299);
         },
       }),
     );
-    const r = await kit.request({ upstream: { status: 201, headers: { 'x-up': 'u', server: 'upstream', 'x-remove': 'r' }, body: 'hello' } }).run();
+    const r = await kit
+      .request({
+        upstream: { status: 201, headers: { 'x-up': 'u', server: 'upstream', 'x-remove': 'r' }, body: 'hello' },
+      })
+      .run();
     assert.deepEqual(seen.slice(0, 3), [201, 'u', 'service']);
     assert.deepEqual(seen[3], { 'x-up': ['u'], server: ['mine'], 'x-remove': ['r'], 'x-from-access': ['a'] });
     assert.equal(r.response.status, 299);
@@ -177,7 +205,10 @@ describe('response', () => {
 
   test('a header value that is not a string, number, boolean or list of strings makes Kong raise', async () => {
     const kit = await loadPlugin(inlinePlugin({ access: (k) => k.response.setHeader('x', { not: 'ok' } as never) }));
-    await assert.rejects(kit.request().run(), /Kong raises a Lua error on kong\.response\.set_header in the access phase: .*invalid header value for "x"/);
+    await assert.rejects(
+      kit.request().run(),
+      /Kong raises a Lua error on kong\.response\.set_header in the access phase: .*invalid header value for "x"/,
+    );
   });
 });
 
@@ -203,7 +234,10 @@ describe('exit and error', () => {
     assert.equal(r.response.header('content-type'), 'application/json; charset=utf-8');
     assert.equal(r.response.header('x-early'), 'e');
     assert.equal(r.proxied, false);
-    assert.deepEqual(r.calls.map((c) => c.method), ['kong.response.set_header', 'kong.response.exit']);
+    assert.deepEqual(
+      r.calls.map((c) => c.method),
+      ['kong.response.set_header', 'kong.response.exit'],
+    );
     assert.equal(r.logs.length, 0);
   });
 
@@ -221,7 +255,7 @@ describe('exit and error', () => {
     assert.deepEqual(r.exit?.headers, { 'x-h': '1' });
   });
 
-  test('error: Kong\'s default message for the status, as JSON', async () => {
+  test("error: Kong's default message for the status, as JSON", async () => {
     const kit = await loadPlugin(inlinePlugin({ access: (k) => k.response.error(429) }));
     const r = await kit.request().run();
     assert.equal(r.exit?.via, 'error');
@@ -253,7 +287,10 @@ describe('exit and error', () => {
 
   test('exit is refused where Kong refuses it (the response phase)', async () => {
     const kit = await loadPlugin(inlinePlugin({ response: (k) => k.response.exit(500) }));
-    await assert.rejects(kit.request().run(), /kong\.response\.exit: function cannot be called in response phase \(only in: rewrite, access, preread\)/);
+    await assert.rejects(
+      kit.request().run(),
+      /kong\.response\.exit: function cannot be called in response phase \(only in: rewrite, access, preread\)/,
+    );
   });
 
   test('exit with a status out of range makes Kong raise', async () => {
@@ -263,9 +300,11 @@ describe('exit and error', () => {
 });
 
 describe('phases', () => {
-  test('phases run in Kong\'s order whatever order they are given in; unimplemented ones are skipped', async () => {
+  test("phases run in Kong's order whatever order they are given in; unimplemented ones are skipped", async () => {
     const order: string[] = [];
-    const kit = await loadPlugin(inlinePlugin({ access: () => void order.push('access'), log: () => void order.push('log') }));
+    const kit = await loadPlugin(
+      inlinePlugin({ access: () => void order.push('access'), log: () => void order.push('log') }),
+    );
     const r = await kit.request().run(['log', 'rewrite', 'access']);
     assert.deepEqual(order, ['access', 'log']);
     assert.deepEqual(r.ran, ['access', 'log']);
@@ -273,7 +312,9 @@ describe('phases', () => {
   });
 
   test('the default is every http phase the plugin implements', async () => {
-    const kit = await loadPlugin(inlinePlugin({ certificate: () => {}, access: () => {}, preread: () => {}, log: () => {} }));
+    const kit = await loadPlugin(
+      inlinePlugin({ certificate: () => {}, access: () => {}, preread: () => {}, log: () => {} }),
+    );
     assert.deepEqual((await kit.request({ url: '/' }).run()).ran, ['access', 'log']);
     assert.deepEqual((await kit.request({ url: 'https://x.test/' }).run()).ran, ['certificate', 'access', 'log']);
   });
@@ -290,7 +331,10 @@ describe('phases', () => {
     const r = await req.run('log');
     assert.deepEqual(r.ran, ['access', 'log']);
     assert.deepEqual(r.logMessages('info'), ['n=1']);
-    await assert.rejects(req.run('access'), (e: Error & { kind?: string }) => e.kind === 'usage' && /log already ran/.test(e.message));
+    await assert.rejects(
+      req.run('access'),
+      (e: Error & { kind?: string }) => e.kind === 'usage' && /log already ran/.test(e.message),
+    );
     await assert.rejects(req.run('bogus' as never), /unknown phase bogus/);
   });
 });

@@ -14,7 +14,12 @@ import {
 } from '../../src/wire/index.js';
 
 test('response is [1, msgid, nil, result] or [1, msgid, error, nil]', () => {
-  assert.deepStrictEqual(decodeValueLossless(encodeResponse(12, null, { a: [1, 'x'] })), [1, 12, null, { a: [1, 'x'] }]);
+  assert.deepStrictEqual(decodeValueLossless(encodeResponse(12, null, { a: [1, 'x'] })), [
+    1,
+    12,
+    null,
+    { a: [1, 'x'] },
+  ]);
   assert.deepStrictEqual(decodeValueLossless(encodeResponse(13, 'boom', null)), [1, 13, 'boom', null]);
 });
 

@@ -33,9 +33,9 @@ function normalize(v: unknown): unknown {
 
 /** Sorted distinct cut offsets inside (0, len). */
 const cuts = (len: number) =>
-  fc.array(fc.nat(), { maxLength: 8 }).map((xs) =>
-    len < 2 ? [] : [...new Set(xs.map((x) => 1 + (x % (len - 1))))].sort((a, b) => a - b),
-  );
+  fc
+    .array(fc.nat(), { maxLength: 8 })
+    .map((xs) => (len < 2 ? [] : [...new Set(xs.map((x) => 1 + (x % (len - 1))))].sort((a, b) => a - b)));
 
 const { value: jsValue } = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -67,7 +67,10 @@ test('values encoded by @msgpack/msgpack and split at random offsets decode equa
       }),
       ([values, bytes, offsets]) => {
         const results = pushAll(cutAt(bytes, offsets));
-        assert.deepStrictEqual(results, values.map((v) => ({ kind: 'message', value: normalize(v) })));
+        assert.deepStrictEqual(
+          results,
+          values.map((v) => ({ kind: 'message', value: normalize(v) })),
+        );
       },
     ),
     { numRuns: RUNS },
@@ -84,7 +87,8 @@ const rawStr = fc
   .tuple(fc.uint8Array({ maxLength: 40 }), fc.constantFrom('kong', 'str8', 'str16', 'str32'))
   .map(([b, form]): Raw => {
     const d = Buffer.from(b);
-    const bytes = form === 'kong' ? kstr(d) : form === 'str8' ? mp.str8(d) : form === 'str16' ? mp.str16(d) : mp.str32(d);
+    const bytes =
+      form === 'kong' ? kstr(d) : form === 'str8' ? mp.str8(d) : form === 'str16' ? mp.str16(d) : mp.str32(d);
     return { bytes, expected: decodeLossless(d, 0, d.length) };
   });
 
@@ -104,12 +108,10 @@ const rawScalar: fc.Arbitrary<Raw> = fc.oneof(
 
 const { node: rawValue } = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' }, rawScalar, tie('array'), tie('map')) as fc.Arbitrary<Raw>,
-  array: fc.array(tie('node') as fc.Arbitrary<Raw>, { maxLength: 5 }).map(
-    (items): Raw => ({
-      bytes: mp.arr16(...items.map((i) => i.bytes)),
-      expected: items.map((i) => i.expected),
-    }),
-  ),
+  array: fc.array(tie('node') as fc.Arbitrary<Raw>, { maxLength: 5 }).map((items): Raw => ({
+    bytes: mp.arr16(...items.map((i) => i.bytes)),
+    expected: items.map((i) => i.expected),
+  })),
   map: fc.array(fc.tuple(rawStr, tie('node') as fc.Arbitrary<Raw>), { maxLength: 5 }).map((pairs): Raw => {
     const expected: Record<string, unknown> = {};
     for (const [k, v] of pairs) {
@@ -180,7 +182,9 @@ test('mutated valid streams: push() never throws and results do not depend on th
         }
         const stream = Buffer.from(bytes);
         const offsets =
-          stream.length < 2 ? [] : [...new Set(rawCuts.map((x) => 1 + (x % (stream.length - 1))))].sort((a, b) => a - b);
+          stream.length < 2
+            ? []
+            : [...new Set(rawCuts.map((x) => 1 + (x % (stream.length - 1))))].sort((a, b) => a - b);
         assert.deepStrictEqual(decodeStream(cutAt(stream, offsets), limit), decodeStream([stream], limit));
       },
     ),

@@ -34,10 +34,10 @@ test('a read ending exactly at a message boundary yields that message at once', 
   const second = samples[1]!.bytes;
   assert.deepStrictEqual(messages(decoder.push(first)), [samples[0]!.expected]);
   assert.deepStrictEqual(decoder.push(second.subarray(0, 10)), []);
-  assert.deepStrictEqual(
-    messages(decoder.push(Buffer.concat([second.subarray(10), first]))),
-    [samples[1]!.expected, samples[0]!.expected],
-  );
+  assert.deepStrictEqual(messages(decoder.push(Buffer.concat([second.subarray(10), first]))), [
+    samples[1]!.expected,
+    samples[0]!.expected,
+  ]);
 });
 
 test('bin values spanning reads are Buffers with the original bytes', () => {

@@ -56,7 +56,9 @@ test('the same header arriving one byte per read is reported on its last length 
   const decoder = new MessageDecoder();
   const perByte = chunksOf(prefix, 1).map((c) => decoder.push(c));
   assert.ok(perByte.slice(0, -1).every((r) => r.length === 0));
-  assert.deepStrictEqual(perByte.at(-1), [{ kind: 'too-large', msgid: 70000, size: 200 * MiB + prefix.length, limit: 128 * MiB }]);
+  assert.deepStrictEqual(perByte.at(-1), [
+    { kind: 'too-large', msgid: 70000, size: 200 * MiB + prefix.length, limit: 128 * MiB },
+  ]);
 });
 
 test('element counts count too: array32 of 4 billion elements is too-large', () => {
