@@ -190,6 +190,30 @@ export const RpcErrors = {
   MissingPluginDir(dir: unknown): string {
     return `plugin directory ${String(dir)} does not exist`;
   },
+  /**
+   * SetPluginDir naming any directory but the configured one, on a server started without --allow-set-plugin-dir. Kong never sends SetPluginDir; a socket client that does must not make the server run code from a directory it names. The loaded plugins are unchanged.
+   */
+  SetPluginDirRefused(dir: unknown): string {
+    return `plugin directory ${String(dir)} is not the one this server serves; changing it needs --allow-set-plugin-dir`;
+  },
+  /**
+   * An allowed SetPluginDir whose directory cannot be read or has no plugin that loads; nothing is replaced.
+   */
+  SetPluginDirFailed(dir: unknown, reason: unknown): string {
+    return `plugin directory ${String(dir)} was not loaded (${String(reason)}); the loaded plugins are unchanged`;
+  },
+  /**
+   * The answer to the RPC still waiting on an event when the event TTL frees it (its handler made no PDK call and did not return in time). Later Steps for it get NoRunningEvent.
+   */
+  EventExpired(id: unknown, seconds: unknown): string {
+    return `event ${String(id)} expired: no progress for ${String(seconds)} s (the event TTL), so the server freed it`;
+  },
+  /**
+   * The answer to the RPC still waiting on an event when the server closes before the event ends.
+   */
+  EventCancelled(id: unknown): string {
+    return `event ${String(id)} cancelled: the plugin server is shutting down`;
+  },
 } as const;
 
 /** A request the dispatcher refuses (unknown method, params of the wrong shape); its message is the reply's error. */

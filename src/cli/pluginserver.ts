@@ -118,7 +118,10 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     throw e;
   }
 
-  const logger = createLogger(logLevelOf(config));
+  const logger = createLogger(logLevelOf(config), undefined, { format: config.logFormat });
+  // Stacks of TypeScript plugins point at their own lines (the loader inlines a source map);
+  // this must be on before any plugin is compiled.
+  process.setSourceMapsEnabled(true);
   const dir = path.resolve(config.pluginDir);
   const plugins = await loadServed(dir, config.plugin, logger);
   if (plugins === undefined) return 1;
@@ -136,6 +139,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   logger.info(
     `${COMMAND} ${VERSION} (pid ${process.pid}) serving ${[...plugins.keys()].join(', ') || 'no plugins'} on ${socketPath}`,
   );
+  server.catchStrayErrors();
   installShutdown(() => server.close(DEFAULT_CLI_OPTIONS.shutdownGraceMs), logger);
   return -1;
 }

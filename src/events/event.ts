@@ -6,7 +6,12 @@
  * move — a PDK call (sent as `{Method, Args}`) or the end of its handler (`"ret"`). Kong
  * executes one call at a time, so calls the plugin fires together (`Promise.all`) are queued
  * and go out one after another.
+ *
+ * Memory: an abandoned event (Kong stopped driving it) is the common case under a flood, so an
+ * event keeps only what its next move needs, shares everything else through {@link EventContext},
+ * and drops its calls and waiters the moment it ends.
  */
+import { performance } from 'node:perf_hooks';
 import {
   createPdk,
   PdkCallFlags,
@@ -19,10 +24,12 @@ import {
 } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
-import type { PluginErrorReport } from '../options.js';
+import type { EventOutcome, PdkMeter, PhaseMeter, ServerMeters } from '../metrics/index.js';
+import type { PluginErrorPolicy, PluginErrorReport } from '../options.js';
 import { normalizeArgs } from '../pdk/args.js';
 import { EventEndedError, PdkError } from '../pdk/errors.js';
 import { fixResult } from '../pdk/results.js';
+import { canFailClosed, failClosed } from './fail-closed.js';
 
 interface PendingCall {
   readonly method: string;
@@ -30,6 +37,9 @@ interface PendingCall {
   readonly flags: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** performance.now() when it went to Kong (metrics on only). */
+  sentAt: number;
+  meter: PdkMeter | undefined;
 }
 
 const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
@@ -38,6 +48,27 @@ const noop = (): void => {};
 /** Why an event ended. */
 export type EventEnd = 'ret' | 'exit' | 'abandoned' | 'closed';
 
+/** What every event of a server shares (one object, so an event stays small). */
+export interface EventContext {
+  readonly logger: Logger;
+  readonly meters: ServerMeters;
+  readonly policy: PluginErrorPolicy;
+  readonly ttlMs: number;
+  readonly onEnd: (event: PluginEvent, why: EventEnd) => void;
+  readonly onPluginError: ((report: PluginErrorReport) => void) | undefined;
+}
+
+/** An error made without a stack: thousands are made at once when a sweep frees abandoned events. */
+function stacklessEventEnded(message: string): EventEndedError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new EventEndedError(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** A running handler; implements the transport the generated PDK client calls. */
 export class PluginEvent implements PdkTransport {
   /** The RPC (HandleEvent or a Step) waiting for this event's next `Data`. */
@@ -45,23 +76,28 @@ export class PluginEvent implements PdkTransport {
   /** The call Kong is executing: sent, its Step not yet received. */
   private inFlight: PendingCall | undefined;
   /** Calls made while another was in flight. */
-  private readonly queue: PendingCall[] = [];
+  private queue: PendingCall[] | undefined;
   private handlerDone = false;
+  /** The handler threw (the outcome is `exception` whatever the reply was). */
+  private threw = false;
   /** `kong.response.exit`/`error` was called: nothing more goes to Kong. */
   private closing = false;
   /** Freed: no longer reachable by Kong. */
   ended = false;
   /** Last time Kong or the plugin moved, ms since the epoch (for the TTL sweep). */
   lastActive = Date.now();
+  private readonly meter: PhaseMeter;
+  private readonly startedAt: number;
 
   constructor(
     readonly id: number,
     readonly instance: PluginInstance,
     readonly phase: Phase,
-    private readonly onEnd: (event: PluginEvent, why: EventEnd) => void,
-    private readonly logger: Logger,
-    private readonly onPluginError?: (report: PluginErrorReport) => void,
-  ) {}
+    private readonly ctx: EventContext,
+  ) {
+    this.meter = ctx.meters.phase(instance.plugin.name, phase);
+    this.startedAt = ctx.meters.enabled ? performance.now() : 0;
+  }
 
   /** Starts the handler; resolves with its first PDK call or `"ret"`. */
   begin(handler: (this: unknown, kong: ReturnType<typeof createPdk>) => unknown, self: unknown): Promise<EventReply> {
@@ -92,6 +128,7 @@ export class PluginEvent implements PdkTransport {
     }
     this.inFlight = undefined;
     this.lastActive = Date.now();
+    call.meter?.answered((performance.now() - call.sentAt) / 1000, isError);
     const reply = this.nextReply();
     if (isError)
       call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
@@ -113,23 +150,32 @@ export class PluginEvent implements PdkTransport {
     }
     if (flags & PdkCallFlags.NEVER_RETURNS) {
       this.closing = true;
-      this.queue.push({ method, args: normalized, flags, resolve: noop, reject: noop });
-      this.pump();
+      this.enqueue({ method, args: normalized, flags, resolve: noop, reject: noop, sentAt: 0, meter: undefined });
       return RESOLVED;
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ method, args: normalized, flags, resolve, reject });
-      this.pump();
+      this.enqueue({ method, args: normalized, flags, resolve, reject, sentAt: 0, meter: undefined });
     });
   }
 
-  /** Frees an event Kong stopped driving (TTL) or whose instance's server is going away. */
+  /** Frees an event Kong stopped driving (TTL) or whose server is going away; the waiting RPC is told why. */
   abandon(why: 'abandoned' | 'closed'): void {
     if (this.ended) return;
     const w = this.waiting;
     this.waiting = undefined;
     this.end(why);
-    w?.reject(new Error(`event ${this.id} ${why === 'abandoned' ? 'timed out' : 'was cancelled'}`));
+    if (w !== undefined) {
+      const text =
+        why === 'abandoned'
+          ? RpcErrors.EventExpired(this.id, Math.round(this.ctx.ttlMs / 100) / 10)
+          : RpcErrors.EventCancelled(this.id);
+      w.reject(new RpcCallError(text));
+    }
+  }
+
+  private enqueue(call: PendingCall): void {
+    (this.queue ??= []).push(call);
+    this.pump();
   }
 
   private nextReply(): Promise<EventReply> {
@@ -141,9 +187,16 @@ export class PluginEvent implements PdkTransport {
   /** Sends the next move if an RPC is waiting and nothing is in flight. */
   private pump(): void {
     if (this.inFlight !== undefined || this.waiting === undefined || this.ended) return;
-    const next = this.queue.shift();
+    const next = this.queue?.shift();
     if (next !== undefined) {
       const data: PdkCall = { Method: next.method, Args: next.args };
+      const meters = this.ctx.meters;
+      if (meters.enabled) {
+        const meter = meters.pdk(next.method);
+        meter.sent();
+        next.meter = meter;
+        next.sentAt = performance.now();
+      }
       if (next.flags & PdkCallFlags.NEVER_RETURNS) {
         this.send(data);
         this.end('exit');
@@ -172,15 +225,24 @@ export class PluginEvent implements PdkTransport {
   }
 
   private handlerFailed(e: unknown): void {
+    const { logger } = this.ctx;
     if (this.ended) {
-      this.logger.debug(`event ${this.id}: handler ended after the event: ${errorText(e)}`);
+      if (logger.enabled('debug')) logger.debug(`event ${this.id}: handler ended after the event: ${errorText(e)}`);
       return;
     }
-    const where = `${this.instance.plugin.name}.${this.phase} (instance ${this.instance.id}, event ${this.id})`;
-    this.logger.warn(`plugin ${where} threw: ${errorText(e)}`);
-    if (e instanceof Error && e.stack && this.logger.enabled('debug')) this.logger.debug(e.stack);
-    this.onPluginError?.({
-      plugin: this.instance.plugin.name,
+    this.threw = true;
+    const plugin = this.instance.plugin.name;
+    const closes = this.ctx.policy === 'fail-closed' && canFailClosed(this.phase) && !this.closing;
+    const where = `${plugin}.${this.phase} (instance ${this.instance.id}, event ${this.id})`;
+    logger.warn(`plugin ${where} threw: ${errorText(e)}${closes ? '; the request ends with HTTP 500' : ''}`, {
+      plugin,
+      instance: this.instance.id,
+      event: this.id,
+      phase: this.phase,
+      ...(e instanceof Error && e.stack ? { stack: e.stack } : {}),
+    });
+    this.ctx.onPluginError?.({
+      plugin,
       instanceId: this.instance.id,
       eventId: this.id,
       phase: this.phase,
@@ -188,25 +250,44 @@ export class PluginEvent implements PdkTransport {
     });
     this.handlerDone = true;
     // Unsent calls of a failed handler are dropped; a pending exit/error still goes out.
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      const c = this.queue[i]!;
-      if (!(c.flags & PdkCallFlags.NEVER_RETURNS)) {
-        this.queue.splice(i, 1);
-        c.resolve(undefined);
+    const q = this.queue;
+    if (q !== undefined) {
+      for (let i = q.length - 1; i >= 0; i--) {
+        const c = q[i]!;
+        if (!(c.flags & PdkCallFlags.NEVER_RETURNS)) {
+          q.splice(i, 1);
+          c.resolve(undefined);
+        }
       }
     }
+    if (closes) void failClosed(createPdk(this));
     this.pump();
+  }
+
+  private outcome(why: EventEnd): EventOutcome {
+    if (this.threw) return 'exception';
+    if (this.instance.object === undefined) return 'broken';
+    switch (why) {
+      case 'abandoned':
+        return 'expired';
+      case 'closed':
+        return 'cancelled';
+      default:
+        return why;
+    }
   }
 
   private end(why: EventEnd): void {
     if (this.ended) return;
     this.ended = true;
-    for (const c of this.queue) c.resolve(undefined);
-    this.queue.length = 0;
+    const q = this.queue;
+    this.queue = undefined;
+    if (q !== undefined) for (const c of q) c.resolve(undefined);
     const inFlight = this.inFlight;
     this.inFlight = undefined;
-    this.onEnd(this, why);
+    if (this.ctx.meters.enabled) this.meter.ended(this.outcome(why), (performance.now() - this.startedAt) / 1000);
+    this.ctx.onEnd(this, why);
     // Let an abandoned handler unwind instead of waiting forever on Kong.
-    inFlight?.reject(new EventEndedError(`event ${this.id} ended (${why}) before Kong answered ${inFlight.method}`));
+    inFlight?.reject(stacklessEventEnded(`event ${this.id} ended (${why}) before Kong answered ${inFlight.method}`));
   }
 }

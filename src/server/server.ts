@@ -1,32 +1,23 @@
 /**
- * The plugin server: a unix socket listener, the RPC handlers over shared state, and the
- * expiry sweeps. Embeddable (tests, the test kit) and driven by the CLI.
+ * The plugin server: a unix socket listener, the RPC handlers over shared state, the expiry
+ * sweeps and, when asked, the metrics endpoint. Embeddable (tests, the test kit) and driven by
+ * the CLI.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import type { RpcHandlers } from '../../generated/index.js';
 import { errorText } from '../log.js';
+import { startMetricsEndpoint, type MetricsEndpoint, type ServerMetrics } from '../metrics/index.js';
 import { installKongJsPdkFallback } from '../pdk/compat.js';
 import type { ServerOptions } from '../options.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { serveConnection, serverPidGreeting, type ConnectionContext } from './connection.js';
 import { PluginServerHandlers } from './handlers.js';
+import { applySocketMode, bindWithMode, prepareSocketPath } from './socket-file.js';
 import { ServerState } from './state.js';
+import { installStrayErrorGuard } from './stray-errors.js';
 
-/** Removes a stale socket file; refuses to remove anything that is not a socket. */
-export function prepareSocketPath(socketPath: string): void {
-  const dir = path.dirname(socketPath);
-  if (!fs.existsSync(dir)) throw new Error(`socket directory ${dir} does not exist`);
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.lstatSync(socketPath);
-  } catch {
-    return;
-  }
-  if (!st.isSocket()) throw new Error(`${socketPath} exists and is not a socket; refusing to replace it`);
-  fs.unlinkSync(socketPath);
-}
+export { prepareSocketPath, SocketInUseError } from './socket-file.js';
 
 /** A running plugin server. */
 export class PluginServer {
@@ -36,6 +27,7 @@ export class PluginServer {
   private socketPath: string | undefined;
   private readonly sockets = new Set<net.Socket>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private endpoint: MetricsEndpoint | undefined;
   private readonly ctx: ConnectionContext;
 
   constructor(plugins: Map<string, LoadedPlugin>, pluginDir: string | undefined, options: Partial<ServerOptions> = {}) {
@@ -45,32 +37,77 @@ export class PluginServer {
     this.ctx = {
       handlers: this.handlers,
       logger: this.state.logger,
+      warnings: this.state.warnings,
+      meters: this.state.meters,
       maxMessageBytes: this.state.options.maxMessageBytes,
       greeting: this.state.options.greeting ? serverPidGreeting() : undefined,
     };
   }
 
-  /** Listens on `socketPath` (a stale socket file there is removed first). */
+  /** The metrics of this server (undefined when metrics are off). */
+  get metrics(): ServerMetrics | undefined {
+    return this.state.metrics;
+  }
+
+  /** Where the metrics endpoint listens (`host:port` or `unix:<path>`), once listening. */
+  get metricsAddress(): string | undefined {
+    return this.endpoint?.address;
+  }
+
+  /**
+   * Listens on `socketPath` with the configured mode. A stale socket file there is replaced;
+   * a live server's socket is an error ({@link SocketInUseError}).
+   */
   async listen(socketPath: string): Promise<void> {
-    prepareSocketPath(socketPath);
+    const { options, logger } = this.state;
+    await prepareSocketPath(socketPath);
     const server = net.createServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      this.state.meters.connectionOpened();
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.state.meters.connectionClosed();
+      });
       serveConnection(socket, this.ctx);
     });
-    server.on('error', (e) => this.state.logger.error(`listener error: ${errorText(e)}`));
+    server.on('error', (e) => logger.error(`listener error: ${errorText(e)}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      bindWithMode(socketPath, options.socketMode, () =>
+        server.listen({ path: socketPath, backlog: options.listenBacklog }, () => {
+          server.off('error', reject);
+          resolve();
+        }),
+      );
     });
+    applySocketMode(socketPath, options.socketMode);
     this.server = server;
     this.socketPath = socketPath;
-    const every = this.state.options.sweepIntervalMs;
-    this.sweepTimer = setInterval(() => this.sweep(), every);
+    if (options.metricsListen !== undefined && this.state.metrics) {
+      try {
+        this.endpoint = await startMetricsEndpoint(options.metricsListen, this.state.metrics);
+      } catch (e) {
+        await this.close(0);
+        throw new Error(`cannot serve metrics on ${options.metricsListen}: ${errorText(e)}`);
+      }
+      logger.info(`metrics at http://${this.endpoint.address}/metrics`);
+    }
+    this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs);
     this.sweepTimer.unref();
+  }
+
+  /**
+   * Keeps the process alive through stray plugin errors (unhandled rejections, exceptions in
+   * timers): logged with the plugin's name when known, counted in the metrics. For a process that
+   * is this server (the CLI); an embedder decides for itself. Returns the function that undoes it.
+   */
+  catchStrayErrors(): () => void {
+    const { state } = this;
+    return installStrayErrorGuard({
+      logger: state.logger,
+      meters: state.meters,
+      plugins: () => state.plugins.values(),
+    });
   }
 
   /** Runs the expiry sweeps once (they also run on a timer). */
@@ -85,6 +122,7 @@ export class PluginServer {
    */
   async close(graceMs = 500): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
@@ -93,6 +131,10 @@ export class PluginServer {
     this.state.events.clear();
     for (const s of this.sockets) s.destroy();
     await closed;
+    const endpoint = this.endpoint;
+    this.endpoint = undefined;
+    await endpoint?.close();
+    this.state.warnings.flushAll();
     if (this.socketPath) {
       try {
         fs.unlinkSync(this.socketPath);

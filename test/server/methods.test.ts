@@ -232,7 +232,9 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
   });
 
   test('case 17: SetPluginDir to a missing dir is an error; to a real one "ok", and its plugins are usable', async () => {
-    const own = await startTestServer();
+    // Another directory than the configured one is refused unless the operator allows it
+    // (test/server/set-plugin-dir-is-refused.test.ts); this pins the allowed path.
+    const own = await startTestServer({ allowSetPluginDir: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dir-'));
     try {
       const k = await own.connect();
