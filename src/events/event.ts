@@ -24,7 +24,7 @@ import {
 } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
-import type { EventOutcome, PdkMeter, PhaseMeter, ServerMeters } from '../metrics/index.js';
+import type { EventOutcome, ServerMeters } from '../metrics/index.js';
 import type { PluginErrorPolicy, PluginErrorReport } from '../options.js';
 import { normalizeArgs } from '../pdk/args.js';
 import { EventEndedError, PdkError } from '../pdk/errors.js';
@@ -33,14 +33,23 @@ import { canFailClosed, failClosed } from './fail-closed.js';
 
 interface PendingCall {
   readonly method: string;
-  readonly args: unknown[];
+  /** Dropped once sent: Kong has them, and an abandoned event should not keep them. */
+  args: unknown[] | undefined;
   readonly flags: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** performance.now() when it went to Kong (metrics on only). */
   sentAt: number;
-  meter: PdkMeter | undefined;
 }
+
+// Event state bits (one number instead of four fields: thousands of abandoned events can be live).
+const HANDLER_DONE = 1;
+/** The handler threw (the outcome is `exception` whatever the reply was). */
+const THREW = 2;
+/** `kong.response.exit`/`error` was called: nothing more goes to Kong. */
+const CLOSING = 4;
+/** Freed: no longer reachable by Kong. */
+const ENDED = 8;
 
 const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
 const noop = (): void => {};
@@ -75,18 +84,12 @@ export class PluginEvent implements PdkTransport {
   private waiting: { resolve(r: EventReply): void; reject(e: Error): void } | undefined;
   /** The call Kong is executing: sent, its Step not yet received. */
   private inFlight: PendingCall | undefined;
-  /** Calls made while another was in flight. */
+  /** Calls made while another was in flight (created on the first such call). */
   private queue: PendingCall[] | undefined;
-  private handlerDone = false;
-  /** The handler threw (the outcome is `exception` whatever the reply was). */
-  private threw = false;
-  /** `kong.response.exit`/`error` was called: nothing more goes to Kong. */
-  private closing = false;
-  /** Freed: no longer reachable by Kong. */
-  ended = false;
+  private bits = 0;
   /** Last time Kong or the plugin moved, ms since the epoch (for the TTL sweep). */
   lastActive = Date.now();
-  private readonly meter: PhaseMeter;
+  /** performance.now() at HandleEvent (metrics on only). */
   private readonly startedAt: number;
 
   constructor(
@@ -95,8 +98,12 @@ export class PluginEvent implements PdkTransport {
     readonly phase: Phase,
     private readonly ctx: EventContext,
   ) {
-    this.meter = ctx.meters.phase(instance.plugin.name, phase);
     this.startedAt = ctx.meters.enabled ? performance.now() : 0;
+  }
+
+  /** Freed: no longer reachable by Kong. */
+  get ended(): boolean {
+    return (this.bits & ENDED) !== 0;
   }
 
   /** Starts the handler; resolves with its first PDK call or `"ret"`. */
@@ -128,7 +135,8 @@ export class PluginEvent implements PdkTransport {
     }
     this.inFlight = undefined;
     this.lastActive = Date.now();
-    call.meter?.answered((performance.now() - call.sentAt) / 1000, isError);
+    if (this.ctx.meters.enabled)
+      this.ctx.meters.pdk(call.method).answered((performance.now() - call.sentAt) / 1000, isError);
     const reply = this.nextReply();
     if (isError)
       call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
@@ -141,7 +149,7 @@ export class PluginEvent implements PdkTransport {
   /** PdkTransport: one PDK call of the plugin. */
   call(method: string, args: unknown[], flags: number): Promise<unknown> {
     // After exit/error, or once Kong has gone, calls resolve without being sent.
-    if (this.closing || this.ended) return RESOLVED;
+    if (this.bits & (CLOSING | ENDED)) return RESOLVED;
     let normalized: unknown[];
     try {
       normalized = normalizeArgs(method, args);
@@ -149,18 +157,18 @@ export class PluginEvent implements PdkTransport {
       return Promise.reject(e);
     }
     if (flags & PdkCallFlags.NEVER_RETURNS) {
-      this.closing = true;
-      this.enqueue({ method, args: normalized, flags, resolve: noop, reject: noop, sentAt: 0, meter: undefined });
+      this.bits |= CLOSING;
+      this.enqueue({ method, args: normalized, flags, resolve: noop, reject: noop, sentAt: 0 });
       return RESOLVED;
     }
     return new Promise((resolve, reject) => {
-      this.enqueue({ method, args: normalized, flags, resolve, reject, sentAt: 0, meter: undefined });
+      this.enqueue({ method, args: normalized, flags, resolve, reject, sentAt: 0 });
     });
   }
 
   /** Frees an event Kong stopped driving (TTL) or whose server is going away; the waiting RPC is told why. */
   abandon(why: 'abandoned' | 'closed'): void {
-    if (this.ended) return;
+    if (this.bits & ENDED) return;
     const w = this.waiting;
     this.waiting = undefined;
     this.end(why);
@@ -174,6 +182,11 @@ export class PluginEvent implements PdkTransport {
   }
 
   private enqueue(call: PendingCall): void {
+    // The usual case: Kong waits and nothing is queued, so the call goes out without a queue.
+    if (this.inFlight === undefined && this.waiting !== undefined && !this.queue?.length) {
+      this.sendCall(call);
+      return;
+    }
     (this.queue ??= []).push(call);
     this.pump();
   }
@@ -186,29 +199,33 @@ export class PluginEvent implements PdkTransport {
 
   /** Sends the next move if an RPC is waiting and nothing is in flight. */
   private pump(): void {
-    if (this.inFlight !== undefined || this.waiting === undefined || this.ended) return;
+    if (this.inFlight !== undefined || this.waiting === undefined || this.bits & ENDED) return;
     const next = this.queue?.shift();
     if (next !== undefined) {
-      const data: PdkCall = { Method: next.method, Args: next.args };
-      const meters = this.ctx.meters;
-      if (meters.enabled) {
-        const meter = meters.pdk(next.method);
-        meter.sent();
-        next.meter = meter;
-        next.sentAt = performance.now();
-      }
-      if (next.flags & PdkCallFlags.NEVER_RETURNS) {
-        this.send(data);
-        this.end('exit');
-      } else {
-        this.inFlight = next;
-        this.send(data);
-      }
+      this.sendCall(next);
       return;
     }
-    if (this.handlerDone) {
+    if (this.bits & HANDLER_DONE) {
       this.send('ret');
       this.end('ret');
+    }
+  }
+
+  /** Sends a call to the waiting RPC (the caller checked that one waits and none is in flight). */
+  private sendCall(call: PendingCall): void {
+    const data: PdkCall = { Method: call.method, Args: call.args ?? [] };
+    call.args = undefined;
+    const meters = this.ctx.meters;
+    if (meters.enabled) {
+      meters.pdk(call.method).sent();
+      call.sentAt = performance.now();
+    }
+    if (call.flags & PdkCallFlags.NEVER_RETURNS) {
+      this.send(data);
+      this.end('exit');
+    } else {
+      this.inFlight = call;
+      this.send(data);
     }
   }
 
@@ -220,19 +237,19 @@ export class PluginEvent implements PdkTransport {
   }
 
   private handlerFinished(): void {
-    this.handlerDone = true;
+    this.bits |= HANDLER_DONE;
     this.pump();
   }
 
   private handlerFailed(e: unknown): void {
     const { logger } = this.ctx;
-    if (this.ended) {
+    if (this.bits & ENDED) {
       if (logger.enabled('debug')) logger.debug(`event ${this.id}: handler ended after the event: ${errorText(e)}`);
       return;
     }
-    this.threw = true;
+    this.bits |= THREW;
     const plugin = this.instance.plugin.name;
-    const closes = this.ctx.policy === 'fail-closed' && canFailClosed(this.phase) && !this.closing;
+    const closes = this.ctx.policy === 'fail-closed' && canFailClosed(this.phase) && !(this.bits & CLOSING);
     const where = `${plugin}.${this.phase} (instance ${this.instance.id}, event ${this.id})`;
     logger.warn(`plugin ${where} threw: ${errorText(e)}${closes ? '; the request ends with HTTP 500' : ''}`, {
       plugin,
@@ -248,7 +265,7 @@ export class PluginEvent implements PdkTransport {
       phase: this.phase,
       message: errorText(e),
     });
-    this.handlerDone = true;
+    this.bits |= HANDLER_DONE;
     // Unsent calls of a failed handler are dropped; a pending exit/error still goes out.
     const q = this.queue;
     if (q !== undefined) {
@@ -265,7 +282,7 @@ export class PluginEvent implements PdkTransport {
   }
 
   private outcome(why: EventEnd): EventOutcome {
-    if (this.threw) return 'exception';
+    if (this.bits & THREW) return 'exception';
     if (this.instance.object === undefined) return 'broken';
     switch (why) {
       case 'abandoned':
@@ -278,14 +295,18 @@ export class PluginEvent implements PdkTransport {
   }
 
   private end(why: EventEnd): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.bits & ENDED) return;
+    this.bits |= ENDED;
     const q = this.queue;
     this.queue = undefined;
     if (q !== undefined) for (const c of q) c.resolve(undefined);
     const inFlight = this.inFlight;
     this.inFlight = undefined;
-    if (this.ctx.meters.enabled) this.meter.ended(this.outcome(why), (performance.now() - this.startedAt) / 1000);
+    const meters = this.ctx.meters;
+    if (meters.enabled)
+      meters
+        .phase(this.instance.plugin.name, this.phase)
+        .ended(this.outcome(why), (performance.now() - this.startedAt) / 1000);
     this.ctx.onEnd(this, why);
     // Let an abandoned handler unwind instead of waiting forever on Kong.
     inFlight?.reject(stacklessEventEnded(`event ${this.id} ended (${why}) before Kong answered ${inFlight.method}`));

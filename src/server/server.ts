@@ -13,6 +13,7 @@ import type { ServerOptions } from '../options.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { serveConnection, serverPidGreeting, type ConnectionContext } from './connection.js';
 import { PluginServerHandlers } from './handlers.js';
+import { MemoryReleaser } from './memory-release.js';
 import { applySocketMode, bindWithMode, prepareSocketPath } from './socket-file.js';
 import { ServerState } from './state.js';
 import { installStrayErrorGuard } from './stray-errors.js';
@@ -29,6 +30,7 @@ export class PluginServer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private endpoint: MetricsEndpoint | undefined;
   private readonly ctx: ConnectionContext;
+  private readonly releaser = new MemoryReleaser();
 
   constructor(plugins: Map<string, LoadedPlugin>, pluginDir: string | undefined, options: Partial<ServerOptions> = {}) {
     this.state = new ServerState(plugins, pluginDir, options);
@@ -112,7 +114,7 @@ export class PluginServer {
 
   /** Runs the expiry sweeps once (they also run on a timer). */
   sweep(now = Date.now()): void {
-    this.state.events.sweep(now);
+    this.releaser.noteFreed(this.state.events.sweep(now), now);
     this.state.instances.sweep(now);
   }
 
