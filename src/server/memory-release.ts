@@ -37,10 +37,16 @@ export class MemoryReleaser {
     private readonly minIntervalMs = 3_000,
   ) {}
 
-  /** Notes `freed` events (a sweep's count); may ask for a collection. Returns true when it did. */
-  noteFreed(freed: number, now = Date.now()): boolean {
+  /**
+   * Notes a sweep: `freed` events freed, `live` still live. Asks for a collection after a flood
+   * (`minFreed` freed) or once a smaller burst has drained (most of it freed, few events left).
+   * Returns true when it asked.
+   */
+  noteFreed(freed: number, live: number, now = Date.now()): boolean {
     this.freedSince += freed;
-    if (this.freedSince < this.minFreed || now - this.lastAt < this.minIntervalMs) return false;
+    const flood = this.freedSince >= this.minFreed;
+    const drained = this.freedSince >= this.minFreed / 10 && live * 10 <= this.freedSince;
+    if (!(flood || drained) || now - this.lastAt < this.minIntervalMs) return false;
     const gc = collector();
     if (gc === null) return false;
     this.freedSince = 0;

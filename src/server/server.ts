@@ -114,7 +114,8 @@ export class PluginServer {
 
   /** Runs the expiry sweeps once (they also run on a timer). */
   sweep(now = Date.now()): void {
-    this.releaser.noteFreed(this.state.events.sweep(now), now);
+    const freed = this.state.events.sweep(now);
+    this.releaser.noteFreed(freed, this.state.events.size, now);
     this.state.instances.sweep(now);
   }
 
