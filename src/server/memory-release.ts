@@ -2,7 +2,10 @@
  * Gives memory back after the TTL frees a flood of abandoned events. V8 runs a full collection
  * only under allocation pressure, so an idle server keeps the old-space pages of tens of
  * thousands of freed events mapped (hundreds of MB of RSS) indefinitely. After a sweep frees
- * many events, this asks V8 for one full collection, run as a task, at most every few seconds.
+ * many events, this asks V8 for a full collection, run as a task, at most every few seconds, and
+ * two more a second apart: the first frees the events, the next ones compact the pages they left
+ * half-empty and shrink the young generation the flood had grown (measured: RSS back within about
+ * 10 MB of its level before a wave of 300,000 abandoned events, against +30 MB after one collection).
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -29,6 +32,7 @@ function collector(): Collect | null {
 export class MemoryReleaser {
   private freedSince = 0;
   private lastAt = 0;
+  private followUp: NodeJS.Timeout | undefined;
 
   constructor(
     /** Events freed since the last collection before one is worth its cost. */
@@ -52,6 +56,24 @@ export class MemoryReleaser {
     this.freedSince = 0;
     this.lastAt = now;
     gc({ type: 'major', execution: 'async' });
+    this.scheduleFollowUps(gc, 2);
     return true;
+  }
+
+  /** Stops a pending follow-up collection (server shutdown). */
+  stop(): void {
+    if (this.followUp !== undefined) clearTimeout(this.followUp);
+    this.followUp = undefined;
+  }
+
+  private scheduleFollowUps(gc: Collect, left: number): void {
+    this.stop();
+    if (left === 0) return;
+    this.followUp = setTimeout(() => {
+      this.followUp = undefined;
+      gc({ type: 'major', execution: 'async' });
+      this.scheduleFollowUps(gc, left - 1);
+    }, 1000);
+    this.followUp.unref();
   }
 }
