@@ -4,7 +4,7 @@
  * on. An event is freed when it ends (`"ret"`, exit/error) or, if Kong stops driving it, by the
  * sweep after the TTL.
  */
-import type { EventReply, Phase } from '../../generated/index.js';
+import type { EventReply, Phase, UnknownPdkMemberHandler } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
 import type { PluginInstance } from '../instances/instance.js';
 import type { Logger } from '../log.js';
@@ -19,6 +19,8 @@ export interface EventRegistryOptions {
   onPluginError?: (report: PluginErrorReport) => void;
   meters?: ServerMeters;
   policy?: PluginErrorPolicy;
+  /** Resolves PDK names the IDL does not know, for the clients of this registry's events. */
+  unknownPdkMember?: UnknownPdkMemberHandler;
 }
 
 /** The event table. */
@@ -28,9 +30,11 @@ export class EventRegistry {
   private readonly ctx: EventContext;
   private readonly logger: Logger;
   private readonly ttlMs: number;
+  private readonly unknownPdkMember: UnknownPdkMemberHandler | undefined;
 
   constructor(options: EventRegistryOptions) {
     this.logger = options.logger;
+    this.unknownPdkMember = options.unknownPdkMember;
     this.ttlMs = options.ttlMs;
     this.ctx = {
       logger: options.logger,
@@ -54,7 +58,7 @@ export class EventRegistry {
     this.byId.set(id, event);
     instance.runningEvents++;
     instance.lastUsed = event.lastActive;
-    return event.begin(handler as (kong: unknown) => unknown, self);
+    return event.begin(handler as (kong: unknown) => unknown, self, this.unknownPdkMember);
   }
 
   /** The live event with this id. */

@@ -17,7 +17,6 @@ import {
   type ServerStatus,
   type StartInstanceParams,
   type StepErrorParams,
-  type StepMethodName,
   type StepParams,
 } from '../../generated/index.js';
 import { canFailClosed, failClosed } from '../events/fail-closed.js';
@@ -103,7 +102,7 @@ export class PluginServerHandlers implements RpcHandlers {
     const plugin = this.state.plugins.get(name);
     if (!plugin) throw new RpcCallError(RpcErrors.UnknownPlugin(name));
     const problems = pluginProblems(plugin);
-    if (problems.length) throw new RpcCallError(`plugin ${name} would be refused by Kong: ${problems.join('; ')}`);
+    if (problems.length) throw new RpcCallError(RpcErrors.PluginRefused(name, problems.join('; ')));
     return pluginInfo(plugin);
   }
 
@@ -119,19 +118,19 @@ export class PluginServerHandlers implements RpcHandlers {
     try {
       config = JSON.parse(params.Config);
     } catch (e) {
-      broken = `config is not valid JSON: ${errorText(e)}`;
+      broken = RpcErrors.ConfigNotJson(errorText(e));
     }
     if (broken === undefined) {
       // Checked against the plugin's schema; the constructor gets the defaults filled in.
       const checked = validateConfig(plugin, config, this.state.logger);
       if (checked.ok) config = checked.config;
-      else broken = `invalid config: ${checked.message}`;
+      else broken = RpcErrors.ConfigInvalid(checked.message);
     }
     if (broken === undefined) {
       try {
         object = new plugin.Plugin(config) as Record<string, unknown>;
       } catch (e) {
-        broken = `constructor threw: ${errorText(e)}`;
+        broken = RpcErrors.ConstructorThrew(errorText(e));
       }
     }
     const inst = this.state.instances.add(plugin, config, object, broken);
@@ -174,7 +173,7 @@ export class PluginServerHandlers implements RpcHandlers {
     return this.state.events.start(inst, phase as Phase, inst.object[phase] as (kong: never) => unknown, inst.object);
   }
 
-  Step(params: StepParams, _method: StepMethodName): Promise<EventReply> {
+  Step(params: StepParams): Promise<EventReply> {
     return this.event(params.EventId).step(params.Data, false);
   }
 

@@ -3,6 +3,7 @@ import { EventRegistry } from '../events/registry.js';
 import { InstanceRegistry } from '../instances/registry.js';
 import { createLogger, RepeatLimiter, type Logger } from '../log.js';
 import { createServerMetrics, NO_METRICS, type ServerMeters, type ServerMetrics } from '../metrics/index.js';
+import { kongJsPdkFallback } from '../pdk/compat.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../options.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 
@@ -35,6 +36,8 @@ export class ServerState {
       logger: this.logger,
       meters: this.meters,
       policy: this.options.pluginErrorPolicy,
+      // Unknown PDK names of this server's plugins are forwarded and warned about on its own logger.
+      unknownPdkMember: kongJsPdkFallback(this.logger),
       ...(this.options.onPluginError ? { onPluginError: this.options.onPluginError } : {}),
     });
     this.plugins = plugins;
