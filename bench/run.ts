@@ -1162,7 +1162,7 @@ async function main(): Promise<void> {
   const servers: PluginServer[] = [];
 
   const wanted = (who: Who): boolean => cfg.only === null || cfg.only.has(who);
-  const metricsSock = path.join(prefix, 'metrics.sock');
+  const metricsSock = path.join(prefix, 'metrics-http.sock');
   const metricsArgs = ['--metrics-listen', `unix:${metricsSock}`];
   if (wanted('ours') || (cfg.metrics === 'both' && wanted('metrics'))) {
     if (fs.existsSync(cfg.oursBin)) {

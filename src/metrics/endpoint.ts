@@ -36,8 +36,30 @@ export interface MetricsEndpoint {
   close(): Promise<void>;
 }
 
+/** Options of {@link startMetricsEndpoint}. */
+export interface MetricsEndpointOptions {
+  /**
+   * Readies a unix socket path before listening (the plugin server passes its own check, which
+   * refuses a live server's socket and replaces a stale one). Default: remove a stale socket file.
+   */
+  prepareSocketPath?: (socketPath: string) => Promise<void>;
+}
+
+async function removeSocketFile(socketPath: string): Promise<void> {
+  try {
+    if (fs.lstatSync(socketPath).isSocket()) fs.unlinkSync(socketPath);
+  } catch {
+    // nothing there
+  }
+  return Promise.resolve();
+}
+
 /** Starts serving `source` at `listen`. */
-export async function startMetricsEndpoint(listen: string, source: MetricsSource): Promise<MetricsEndpoint> {
+export async function startMetricsEndpoint(
+  listen: string,
+  source: MetricsSource,
+  options: MetricsEndpointOptions = {},
+): Promise<MetricsEndpoint> {
   const address = parseMetricsAddress(listen);
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -59,13 +81,7 @@ export async function startMetricsEndpoint(listen: string, source: MetricsSource
   // A slow or stuck scraper must not hold sockets for long.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
-  if (address.kind === 'unix') {
-    try {
-      if (fs.lstatSync(address.path).isSocket()) fs.unlinkSync(address.path);
-    } catch {
-      // nothing there
-    }
-  }
+  if (address.kind === 'unix') await (options.prepareSocketPath ?? removeSocketFile)(address.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = (): void => {

@@ -36,5 +36,6 @@ export {
   startMetricsEndpoint,
   type MetricsAddress,
   type MetricsEndpoint,
+  type MetricsEndpointOptions,
   type MetricsSource,
 } from './endpoint.js';

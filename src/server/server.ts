@@ -85,7 +85,9 @@ export class PluginServer {
     this.socketPath = socketPath;
     if (options.metricsListen !== undefined && this.state.metrics) {
       try {
-        this.endpoint = await startMetricsEndpoint(options.metricsListen, this.state.metrics);
+        this.endpoint = await startMetricsEndpoint(options.metricsListen, this.state.metrics, {
+          prepareSocketPath: (p) => prepareSocketPath(p),
+        });
       } catch (e) {
         await this.close(0);
         throw new Error(`cannot serve metrics on ${options.metricsListen}: ${errorText(e)}`);
