@@ -7,6 +7,7 @@ export {
   EVENT_OUTCOMES,
   METRIC_PREFIX,
   NO_METRICS,
+  REFUSAL_REASONS,
   type EventOutcome,
   type MetricsSources,
   type PdkMeter,

@@ -18,8 +18,17 @@ export const EVENT_OUTCOMES = ['ret', 'exit', 'exception', 'expired', 'cancelled
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 /** Why a connection-level message was refused, the `reason` label of kong_ts_messages_refused_total. */
-export type RefusalReason =
-  'too-large' | 'undecodable' | 'not-a-request' | 'bad-msgid' | 'malformed-request' | 'too-many-entries';
+export const REFUSAL_REASONS = [
+  'too-large',
+  'undecodable',
+  'not-a-request',
+  'bad-msgid',
+  'malformed-request',
+  'too-many-entries',
+] as const;
+
+/** One of {@link REFUSAL_REASONS}. */
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Where a stray plugin error came from, the `kind` label of kong_ts_stray_errors_total. */
 export type StrayErrorKind = 'unhandled-rejection' | 'uncaught-exception';

@@ -18,6 +18,7 @@ import { CellHistogram, cellCounter, cellGauge } from './collectors.js';
 import {
   EVENT_OUTCOMES,
   METRIC_PREFIX,
+  REFUSAL_REASONS,
   type EventOutcome,
   type MetricsSources,
   type PdkMeter,
@@ -88,6 +89,8 @@ export class ServerMetrics implements ServerMeters {
       PDK_SECONDS_BUCKETS,
     );
     cellCounter(spec('messages_refused_total', 'Messages refused at the connection level, by reason.'), this.refusals);
+    // Every reason is exposed at zero from the start, so rate() and alerts see a start.
+    for (const r of REFUSAL_REASONS) this.refusals.cell([r]);
     cellCounter(
       spec(
         'stray_errors_total',
