@@ -25,7 +25,7 @@ import {
 } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
-import type { EventOutcome, ServerMeters } from '../metrics/index.js';
+import type { EventOutcome, PdkMeter, ServerMeters } from '../metrics/index.js';
 import type { PluginErrorPolicy, PluginErrorReport } from '../options.js';
 import { normalizeArgs } from '../pdk/args.js';
 import { EventEndedError, PdkError } from '../pdk/errors.js';
@@ -41,7 +41,12 @@ interface PendingCall {
   reject(error: unknown): void;
   /** performance.now() when it went to Kong (metrics on only). */
   sentAt: number;
+  /** Its function's meter, bound when it is sent (metrics on only). */
+  meter: PdkMeter | undefined;
 }
+
+/** Epoch milliseconds from the monotonic clock: one clock read serves the TTL and the metrics. */
+const ORIGIN = performance.timeOrigin;
 
 // Event state bits (one number instead of four fields: thousands of abandoned events can be live).
 const HANDLER_DONE = 1;
@@ -89,8 +94,8 @@ export class PluginEvent implements PdkTransport {
   private queue: PendingCall[] | undefined;
   private bits = 0;
   /** Last time Kong or the plugin moved, ms since the epoch (for the TTL sweep). */
-  lastActive = Date.now();
-  /** performance.now() at HandleEvent (metrics on only). */
+  lastActive: number;
+  /** performance.now() at HandleEvent. */
   private readonly startedAt: number;
 
   constructor(
@@ -99,7 +104,8 @@ export class PluginEvent implements PdkTransport {
     readonly phase: Phase,
     private readonly ctx: EventContext,
   ) {
-    this.startedAt = ctx.meters.enabled ? performance.now() : 0;
+    this.startedAt = performance.now();
+    this.lastActive = ORIGIN + this.startedAt;
   }
 
   /** Freed: no longer reachable by Kong. */
@@ -139,9 +145,9 @@ export class PluginEvent implements PdkTransport {
       return Promise.reject(new RpcCallError(RpcErrors.EventNotWaiting(this.id)));
     }
     this.inFlight = undefined;
-    this.lastActive = Date.now();
-    if (this.ctx.meters.enabled)
-      this.ctx.meters.pdk(call.method).answered((performance.now() - call.sentAt) / 1000, isError);
+    const t = performance.now();
+    this.lastActive = ORIGIN + t;
+    call.meter?.answered((t - call.sentAt) / 1000, isError);
     const reply = this.nextReply();
     if (isError)
       call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
@@ -163,11 +169,11 @@ export class PluginEvent implements PdkTransport {
     }
     if (flags & PdkCallFlags.NEVER_RETURNS) {
       this.bits |= CLOSING;
-      this.enqueue({ method, args: normalized, flags, resolve: noop, reject: noop, sentAt: 0 });
+      this.enqueue({ method, args: normalized, flags, resolve: noop, reject: noop, sentAt: 0, meter: undefined });
       return RESOLVED;
     }
     return new Promise((resolve, reject) => {
-      this.enqueue({ method, args: normalized, flags, resolve, reject, sentAt: 0 });
+      this.enqueue({ method, args: normalized, flags, resolve, reject, sentAt: 0, meter: undefined });
     });
   }
 
@@ -211,8 +217,9 @@ export class PluginEvent implements PdkTransport {
       return;
     }
     if (this.bits & HANDLER_DONE) {
-      this.send('ret');
-      this.end('ret');
+      const t = performance.now();
+      this.send('ret', t);
+      this.end('ret', t);
     }
   }
 
@@ -220,24 +227,28 @@ export class PluginEvent implements PdkTransport {
   private sendCall(call: PendingCall): void {
     const data: PdkCall = { Method: call.method, Args: call.args ?? [] };
     call.args = undefined;
+    const t = performance.now();
     const meters = this.ctx.meters;
     if (meters.enabled) {
-      meters.pdk(call.method).sent();
-      call.sentAt = performance.now();
+      const meter = meters.pdk(call.method);
+      meter.sent();
+      call.meter = meter;
+      call.sentAt = t;
     }
     if (call.flags & PdkCallFlags.NEVER_RETURNS) {
-      this.send(data);
-      this.end('exit');
+      this.send(data, t);
+      this.end('exit', t);
     } else {
       this.inFlight = call;
-      this.send(data);
+      this.send(data, t);
     }
   }
 
-  private send(data: PdkCall | 'ret'): void {
+  /** Answers the waiting RPC; `t` is performance.now(). */
+  private send(data: PdkCall | 'ret', t: number): void {
     const w = this.waiting!;
     this.waiting = undefined;
-    this.lastActive = Date.now();
+    this.lastActive = ORIGIN + t;
     w.resolve({ EventId: this.id, Data: data });
   }
 
@@ -299,7 +310,8 @@ export class PluginEvent implements PdkTransport {
     }
   }
 
-  private end(why: EventEnd): void {
+  /** Frees the event; `t` is performance.now() when the caller has read it already. */
+  private end(why: EventEnd, t?: number): void {
     if (this.bits & ENDED) return;
     this.bits |= ENDED;
     const q = this.queue;
@@ -311,7 +323,7 @@ export class PluginEvent implements PdkTransport {
     if (meters.enabled)
       meters
         .phase(this.instance.plugin.name, this.phase)
-        .ended(this.outcome(why), (performance.now() - this.startedAt) / 1000);
+        .ended(this.outcome(why), ((t ?? performance.now()) - this.startedAt) / 1000);
     this.ctx.onEnd(this, why);
     // Let an abandoned handler unwind instead of waiting forever on Kong.
     inFlight?.reject(stacklessEventEnded(`event ${this.id} ended (${why}) before Kong answered ${inFlight.method}`));
