@@ -25,7 +25,7 @@ import { MemoryChannel, RpcReplyError, SocketChannel, type RpcChannel } from './
 import { completeConfig, startInstanceConfig } from './config.js';
 import { KitError, KongRaise, NotSimulated } from './errors.js';
 import { deepCopy } from './lua.js';
-import { FakeKong, kongName, type Answer } from './simulator.js';
+import { FakeKong, kongName, type Answer } from './fake-kong/index.js';
 import type { KitOptions, PdkCallRecord, RequestSpec, RunResult, SkippedPhase } from './types.js';
 
 /** What every kit of one loaded plugin shares: the server, the connection, the server's log. */

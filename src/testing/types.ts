@@ -1,6 +1,6 @@
 /** The public types of the test kit. */
 import type { Consumer, Credential, MultiMap, Phase, Route, Service, UriCaptures } from '../../generated/index.js';
-import type { FakeKong } from './simulator.js';
+import type { FakeKong } from './fake-kong/index.js';
 
 /** What the service (upstream) answers, for the `response` and `log` phases. */
 export interface UpstreamResponse {
