@@ -25,7 +25,7 @@ import { MemoryChannel, RpcReplyError, SocketChannel, type RpcChannel } from './
 import { completeConfig, startInstanceConfig } from './config.js';
 import { KitError, KongRaise, NotSimulated } from './errors.js';
 import { deepCopy } from './lua.js';
-import { FakeKong, kongName, type Answer } from './fake-kong/index.js';
+import { DEFAULT_CLIENT_BODY_BUFFER_SIZE, FakeKong, kongName, type Answer } from './fake-kong/index.js';
 import type { KitOptions, PdkCallRecord, RequestSpec, RunResult, SkippedPhase } from './types.js';
 
 /** What every kit of one loaded plugin shares: the server, the connection, the server's log. */
@@ -100,6 +100,7 @@ export class PluginKit<Config = Record<string, unknown>> {
       vault: o.vault ?? {},
       overrides: o.overrides ?? {},
       pluginId: this.pluginId,
+      clientBodyBufferSize: o.clientBodyBufferSize ?? DEFAULT_CLIENT_BODY_BUFFER_SIZE,
     });
     return new KongRequest(this, kong);
   }
@@ -585,6 +586,12 @@ async function startKit<Config>(
     if (backend.tmpDir) fs.rmSync(backend.tmpDir, { recursive: true, force: true });
   };
   try {
+    const bufferSize = options.clientBodyBufferSize;
+    if (bufferSize !== undefined && !(Number.isInteger(bufferSize) && bufferSize >= 0))
+      throw new KitError(
+        'usage',
+        `clientBodyBufferSize must be a number of bytes (an integer ≥ 0), got ${String(bufferSize)}`,
+      );
     let info: PluginInfo;
     try {
       // What Kong reads from the dump; the server refuses a plugin Kong would refuse.

@@ -43,9 +43,10 @@ export interface RequestSpec {
    */
   body?: string | Buffer | Uint8Array | Record<string, unknown> | unknown[];
   /**
-   * The body was larger than `client_body_buffer_size` and nginx buffered it to a file:
-   * `kong.request.get_raw_body()` fails (Kong 3.8+ reads the file when given a large enough
-   * `maxAllowedFileSize`).
+   * nginx buffered the body to a temporary file. Default: the body is larger than the kit's
+   * `clientBodyBufferSize` (8192 bytes), as in Kong. Then `kong.request.getRawBody()` fails:
+   * Kong 2.x rejects the call, Kong 3.x raises while packing the nil; Kong 3.8+ reads the file
+   * when given `maxAllowedFileSize` (0 for any size). `true`/`false` force either case.
    */
   bodyInFile?: boolean;
   /** Default 1.1. */
@@ -119,6 +120,12 @@ export interface KitOptions<Config = Record<string, unknown>> {
    * calls (`kong.request.getMethod`, `kong.service.response.*`, `kong.nginx.getVar`, …) raise.
    */
   logPhaseTimer?: boolean;
+  /**
+   * Kong's `nginx_http_client_body_buffer_size` in bytes (default 8192, Kong's `8k`): a request
+   * body larger than this is kept in a temporary file, which `kong.request.getRawBody()` cannot
+   * return before Kong 3.8, and from 3.8 only when given `maxAllowedFileSize`.
+   */
+  clientBodyBufferSize?: number;
   /** Check the config against the plugin's schema as Kong's admin API would. Default true. */
   validateConfig?: boolean;
   /** Fail the run when the plugin's handler throws or its constructor fails. Default true. */
