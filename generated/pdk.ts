@@ -687,6 +687,7 @@ export interface PdkRequest {
    * - Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
    * - Repaired from Kong's docs: The malformed tag @max_allowed_file_size[opt] hides this parameter from ldoc; the body arrives as bin from Kong 3.0 (str before).
+   * - Repaired from Kong's docs: Kong's docs leave out what reaches a plugin server for a body nginx kept in a temporary file (one larger than nginx_http_client_body_buffer_size, 8k by default). Kong 2.x rejects the call with "request body did not fit into client body buffer". Kong 3.0 – 3.7 take no argument and raise while packing the nil ("attempt to get length of local 'str'", Kong#13211): the call never resolves and the client gets a 500. Kong 3.8+ read the file when given maxAllowedFileSize (0: any size); a file larger than it raises the same way. So pass the largest body you accept (older Kongs ignore it), check Content-Length before reading, and on Kong < 3.8 raise nginx_http_client_body_buffer_size to that size.
    *
    * @param maxAllowedFileSize number; Kong 3.8.0 or later
    */
