@@ -35,7 +35,7 @@ import {
 } from './client-request.js';
 import { ClientResponse, type ResponseState, type UpstreamState } from './client-response.js';
 import type { HeaderOp } from './headers.js';
-import { compareVersion, parseVersion } from './kong-version.js';
+import { releaseParts, withinRange } from './kong-version.js';
 import { LOG_TIMER_HELP, raisesInLogTimer } from './log-timer.js';
 import { nginxVar } from './ngx-vars.js';
 import { DEFAULT_CLIENT_BODY_BUFFER_SIZE, type FakeKongOptions } from './options.js';
@@ -97,7 +97,7 @@ export class FakeKong implements PdkState {
     /** The kit's switches. */
     readonly options: FakeKongOptions,
   ) {
-    this.version = parseVersion(options.kongVersion);
+    this.version = releaseParts(options.kongVersion);
     this.request = buildClientRequest(spec, options.clientBodyBufferSize ?? DEFAULT_CLIENT_BODY_BUFFER_SIZE);
     this.client = clientAddress(spec);
     this.route = spec.route === null ? undefined : makeRoute(spec.route ?? {});
@@ -225,7 +225,7 @@ export class FakeKong implements PdkState {
 
   /** The request body as `kong.request.get_raw_body` returns it, or its `(nil, err)`. */
   rawBody(maxAllowedFileSize: unknown): Buffer | NilErr {
-    return rawRequestBody('kong.request.get_raw_body', this.request, this.version, maxAllowedFileSize);
+    return rawRequestBody('kong.request.get_raw_body', this.request, this.options.kongVersion, maxAllowedFileSize);
   }
 
   /** A body parsed as `kong.request.get_body` parses it. */
@@ -275,11 +275,7 @@ export class FakeKong implements PdkState {
    */
   answer(method: string, args: unknown[]): Answer {
     const info = PDK_FUNCTIONS.get(method);
-    if (
-      !info ||
-      (info.since && compareVersion(this.version, info.since) < 0) ||
-      (info.until && compareVersion(this.version, info.until) > 0)
-    ) {
+    if (!info || !withinRange(this.options.kongVersion, info.since, info.until)) {
       // Kong logs this and answers plugin.Step with nil.
       this.log('err', [`could not find pdk method: ${method}`]);
       return { kind: 'unknown-method' };

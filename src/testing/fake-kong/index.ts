@@ -6,4 +6,3 @@ export type { Answer } from './wire-answer.js';
 export type { PdkState } from './state.js';
 export { SIMULATED_FUNCTIONS } from './pdk/index.js';
 export { kongName, returnsNilErr } from './pdk-names.js';
-export { parseVersion } from './kong-version.js';

@@ -6,7 +6,7 @@
 import { KongRaise, NilErr, NotSimulated } from '../errors.js';
 import { mediaType, parseArgs } from '../http.js';
 import type { ClientRequest } from './client-request.js';
-import { versionAtLeast, type KongVersion } from './kong-version.js';
+import { versionAtLeast } from './kong-version.js';
 
 // Kong's texts (kong/pdk/request.lua and lua-nginx-module's ngx.req.get_post_args).
 const NOT_IN_BUFFER = "request body did not fit into client body buffer, consider raising 'client_body_buffer_size'";
@@ -16,12 +16,12 @@ const POST_ARGS_IN_FILE = 'request body in temp file not supported';
 export function rawRequestBody(
   method: string,
   req: ClientRequest,
-  version: KongVersion,
+  kongVersion: string,
   maxAllowedFileSize: unknown,
 ): Buffer | NilErr {
   if (!req.bodyInFile) return req.body;
   // Kong before 3.8 takes no argument and never reads the file.
-  if (!versionAtLeast(version, '3.8.0')) return new NilErr(NOT_IN_BUFFER);
+  if (!versionAtLeast(kongVersion, '3.8.0')) return new NilErr(NOT_IN_BUFFER);
   if (maxAllowedFileSize === undefined || maxAllowedFileSize === null) return new NilErr(NOT_IN_BUFFER);
   if (typeof maxAllowedFileSize !== 'number')
     throw new KongRaise(`${method}: attempt to compare number with ${typeof maxAllowedFileSize}`);
@@ -36,7 +36,7 @@ export function rawRequestBody(
 export function requestBody(
   method: string,
   req: ClientRequest,
-  version: KongVersion,
+  kongVersion: string,
   contentType: string | undefined,
   maxArgs: unknown,
   maxAllowedFileSize: unknown,
@@ -45,7 +45,7 @@ export function requestBody(
   // Form arguments come from ngx.req.get_post_args, which refuses a body in a file.
   if (mediaType(contentType) === 'application/x-www-form-urlencoded' && req.bodyInFile)
     return new NilErr(POST_ARGS_IN_FILE);
-  return parseBody(method, rawRequestBody(method, req, version, maxAllowedFileSize), contentType, maxArgs);
+  return parseBody(method, rawRequestBody(method, req, kongVersion, maxAllowedFileSize), contentType, maxArgs);
 }
 
 /** A body parsed as `get_body` parses it (JSON, form arguments), or its `(nil, err)`. */

@@ -7,7 +7,6 @@ import type { LogLine } from '../types.js';
 import type { ClientAddress, ClientRequest } from './client-request.js';
 import type { ResponseState, UpstreamState } from './client-response.js';
 import type { HeaderOp } from './headers.js';
-import type { KongVersion } from './kong-version.js';
 import type { FakeKongOptions } from './options.js';
 import type { SerializeMode } from './serialize-record.js';
 import type { ServiceRequestState } from './service-request.js';
@@ -16,8 +15,6 @@ import type { ServiceRequestState } from './service-request.js';
 export interface PdkState {
   /** The phase being run. */
   readonly phase: Phase;
-  /** `[major, minor, patch]` of the Kong being simulated. */
-  readonly version: KongVersion;
   /** True when simulating a Kong before 3.0. */
   readonly isKong2: boolean;
   /** The kit's switches (trusted IPs, upstreams, vault, plugin id, …). */

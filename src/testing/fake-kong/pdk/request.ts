@@ -43,14 +43,14 @@ export const REQUEST: readonly ImplEntry[] = [
   ],
   ['kong.request.get_header', (k, [name], m) => firstHeader(k.request.headers, str(m, 'header name', name))],
   ['kong.request.get_headers', (k, [max]) => limitHeaders(k.request.headers, max)],
-  ['kong.request.get_raw_body', (k, [maxFile], m) => rawRequestBody(m, k.request, k.version, maxFile)],
+  ['kong.request.get_raw_body', (k, [maxFile], m) => rawRequestBody(m, k.request, k.options.kongVersion, maxFile)],
   [
     'kong.request.get_body',
     (k, [mimetype, maxArgs, maxFile], m) =>
       requestBody(
         m,
         k.request,
-        k.version,
+        k.options.kongVersion,
         typeof mimetype === 'string' ? mimetype : firstHeader(k.request.headers, 'content-type'),
         maxArgs,
         maxFile,
