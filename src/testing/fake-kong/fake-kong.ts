@@ -36,7 +36,7 @@ import {
 import { ClientResponse, type ResponseState, type UpstreamState } from './client-response.js';
 import type { HeaderOp } from './headers.js';
 import { releaseParts, withinRange } from './kong-version.js';
-import { LOG_TIMER_HELP, raisesInLogTimer } from './log-timer.js';
+import { logTimerHelp, logTimerOutcome, type LogTimerOutcome } from './log-timer.js';
 import { nginxVar } from './ngx-vars.js';
 import { DEFAULT_CLIENT_BODY_BUFFER_SIZE, type FakeKongOptions } from './options.js';
 import { EXITED, IMPLEMENTATIONS } from './pdk/index.js';
@@ -146,11 +146,6 @@ export class FakeKong implements PdkState {
   /** True when the service has answered (the request passed rewrite/access without an exit). */
   get proxied(): boolean {
     return this.response.fromService;
-  }
-
-  /** False in the log phase of Kong < 3.0, whose timer runs without ngx.ctx (no route, service, consumer). */
-  get ctxAvailable(): boolean {
-    return !(this.phase === 'log' && this.isKong2);
   }
 
   /** `X-Forwarded-*` headers count only for clients in `trusted_ips`. */
@@ -285,14 +280,17 @@ export class FakeKong implements PdkState {
         `${method}: function cannot be called in ${this.phase} phase (only in: ${info.phases.join(', ')})`,
       );
     }
-    if (this.phase === 'log' && this.options.logPhaseTimer && raisesInLogTimer(method)) {
-      throw new KongRaise(`${method} raises in the log phase: ${LOG_TIMER_HELP}`);
-    }
+    const inTimer: LogTimerOutcome =
+      this.phase === 'log' && this.options.logPhaseTimer ? logTimerOutcome(info, this.options.kongVersion) : 'runs';
+    if (inTimer === 'raises')
+      throw new KongRaise(`${method} raises in the log phase: ${logTimerHelp(this.options.kongVersion)}`);
     let value: unknown;
     const forced = this.pdkErrors.get(method);
     const override = this.overrides.get(method);
     if (forced !== undefined) value = new NilErr(forced);
     else if (override) value = override(args, this);
+    // What lives in ngx.ctx reads as nil in a timer that runs without it.
+    else if (inTimer === 'nil') value = undefined;
     else {
       const impl = IMPLEMENTATIONS.get(method);
       if (!impl) throw new NotSimulated(method);

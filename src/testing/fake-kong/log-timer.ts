@@ -1,38 +1,42 @@
 /**
  * Kong runs an external plugin's log handler in a timer after the response was sent
- * (docs/protocol.md §3.6), where nginx's request APIs raise; only what Kong saved before
- * starting the timer is readable there.
+ * (docs/protocol.md §3.6), where nginx's request API raises; only what Kong saved before the
+ * timer, and from 3.0 the request's ngx.ctx, is readable there. Which function is which comes
+ * from the IDL (`PdkFunctionInfo.logTimer`, rpc.yaml `log_timer`).
  */
+import { LOG_TIMER_NGX_CTX_SINCE, PDK_FUNCTIONS, type PdkFunctionInfo } from '../../../generated/index.js';
+import { versionAtLeast } from './kong-version.js';
 
-// Request-bound functions that raise in the log phase's timer: everything not answered from the
-// data Kong saved before starting the timer.
-const LOG_TIMER_SAFE_REQUEST = new Set([
-  'kong.request.get_header',
-  'kong.request.get_headers',
-  'kong.request.get_uri_captures',
-  'kong.request.get_start_time',
-]);
-const LOG_TIMER_RAISES = new Set([
-  'kong.client.get_ip',
-  'kong.client.get_port',
-  'kong.client.get_forwarded_ip',
-  'kong.client.get_forwarded_port',
-  'kong.client.get_protocol',
-  'kong.client.tls.get_full_client_certificate_chain',
-  'kong.nginx.get_var',
-  'kong.nginx.get_tls1_version_str',
-]);
+/** What a call does in the log timer: raise, read nil from an empty ngx.ctx, or run as in any phase. */
+export type LogTimerOutcome = 'raises' | 'nil' | 'runs';
 
-/** True when Kong raises on `method` in the log phase's timer. */
-export function raisesInLogTimer(method: string): boolean {
-  if (method.startsWith('kong.request.')) return !LOG_TIMER_SAFE_REQUEST.has(method);
-  return method.startsWith('kong.service.response.') || LOG_TIMER_RAISES.has(method);
+/** What `info`'s function does in the log timer of the Kong release `kongVersion`. */
+export function logTimerOutcome(info: PdkFunctionInfo, kongVersion: string): LogTimerOutcome {
+  const behaviour = info.logTimer;
+  // No behaviour: the function cannot run in log at all, which the phase check reports.
+  if (!behaviour) return 'runs';
+  let kind = behaviour.kind;
+  if (kind === 'saved' && behaviour.savedSince && !versionAtLeast(kongVersion, behaviour.savedSince))
+    kind = behaviour.before ?? 'raises';
+  if (kind === 'raises') return 'raises';
+  if (kind === 'ngx_ctx' && LOG_TIMER_NGX_CTX_SINCE && !versionAtLeast(kongVersion, LOG_TIMER_NGX_CTX_SINCE))
+    return 'nil';
+  return 'runs';
 }
 
-/** What to tell a plugin author who called one of those. */
-export const LOG_TIMER_HELP =
-  "Kong runs an external plugin's log handler in a timer after the response has been sent, where nginx's request APIs are disabled " +
-  '("API disabled in the context of ngx.timer"); only saved data is readable there: kong.request.getHeader(s), getUriCaptures, getStartTime, ' +
-  'kong.response.getStatus/getHeader(s)/getSource, kong.log.serialize, kong.ctx.shared, kong.nginx.getCtx/setCtx/reqStartTime, ' +
-  'kong.router.*, kong.client.getConsumer/getCredential. Read the value in an earlier phase and keep it in kong.ctx.shared ' +
-  '(or pass { logPhaseTimer: false } to the kit)';
+/** What to tell a plugin author who called a function that raises in the timer of `kongVersion`. */
+export function logTimerHelp(kongVersion: string): string {
+  const readable = [...PDK_FUNCTIONS.values()]
+    .filter((f) => {
+      const kind = f.logTimer?.kind;
+      return (kind === 'saved' || kind === 'ngx_ctx') && logTimerOutcome(f, kongVersion) === 'runs';
+    })
+    .map((f) => f.camel)
+    .sort();
+  return (
+    "Kong runs an external plugin's log handler in a timer after the response has been sent, where nginx's request APIs are disabled " +
+    `("API disabled in the context of ngx.timer"); of the request's data only this is readable there on Kong ${kongVersion}: ` +
+    `${readable.join(', ')}. Read the value in an earlier phase and keep it in kong.ctx.shared ` +
+    '(or pass { logPhaseTimer: false } to the kit)'
+  );
+}

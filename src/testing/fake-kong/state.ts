@@ -38,11 +38,6 @@ export interface PdkState {
   readonly logs: readonly LogLine[];
   /** True when the service has answered (the request passed rewrite/access without an exit). */
   readonly proxied: boolean;
-  /**
-   * False in the log phase of Kong < 3.0, whose timer runs without the request's ngx.ctx: no
-   * route, service, consumer or credential there.
-   */
-  readonly ctxAvailable: boolean;
   /** `kong.log.inspect` prints (switched by `kong.log.inspect.on`/`off`). */
   inspectEnabled: boolean;
   /** A request header that counts only for clients in `trusted_ips` (`X-Forwarded-*`). */

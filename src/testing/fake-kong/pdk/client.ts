@@ -20,8 +20,8 @@ export const CLIENT: readonly ImplEntry[] = [
       return undefined;
     },
   ],
-  ['kong.client.get_consumer', (k) => (k.ctxAvailable ? k.consumer : undefined)],
-  ['kong.client.get_credential', (k) => (k.ctxAvailable ? k.credential : undefined)],
+  ['kong.client.get_consumer', (k) => k.consumer],
+  ['kong.client.get_credential', (k) => k.credential],
   ['kong.client.get_ip', (k) => k.client.ip],
   ['kong.client.get_port', (k) => k.client.port],
   ['kong.client.get_forwarded_ip', (k) => k.forwardedHeader('x-forwarded-for')?.split(',')[0]?.trim() || k.client.ip],
@@ -49,6 +49,6 @@ export const CLIENT: readonly ImplEntry[] = [
       return all.find((c) => c.id === want) ?? (byUsername === true ? all.find((c) => c.username === want) : undefined);
     },
   ],
-  ['kong.router.get_route', (k) => (k.ctxAvailable ? k.route : undefined)],
-  ['kong.router.get_service', (k) => (k.ctxAvailable ? k.service : undefined)],
+  ['kong.router.get_route', (k) => k.route],
+  ['kong.router.get_service', (k) => k.service],
 ];
