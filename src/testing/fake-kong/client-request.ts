@@ -1,31 +1,8 @@
 /** The client's request as the fake Kong holds it, built from a {@link RequestSpec}. */
 import { randomBytes } from 'node:crypto';
-import type { MultiMap } from '../../../generated/index.js';
 import { encodeArgs, firstHeader, mediaType, parseRequestUrl, toHeaderMultiMap } from '../http.js';
 import type { RequestSpec } from '../types.js';
-
-/** The client's request. */
-export interface ClientRequest {
-  method: string;
-  scheme: 'http' | 'https';
-  host: string;
-  port: number;
-  rawPath: string;
-  rawQuery: string;
-  headers: MultiMap;
-  body: Buffer;
-  /** nginx kept the body in a temporary file (it was larger than `client_body_buffer_size`). */
-  bodyInFile: boolean;
-  httpVersion: number;
-  startTime: number;
-  id: string;
-}
-
-/** The client's address. */
-export interface ClientAddress {
-  ip: string;
-  port: number;
-}
+import type { ClientAddress, ClientRequest } from './state.js';
 
 /** A test's body as bytes, and the content-type an object body implies. */
 export function bodyBytes(body: unknown, contentType: string | undefined): { bytes: Buffer; contentType?: string } {

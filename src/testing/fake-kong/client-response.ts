@@ -4,23 +4,9 @@
  */
 import type { MultiMap } from '../../../generated/index.js';
 import { firstHeader } from '../http.js';
-import type { ResponseSnapshot } from '../types.js';
-import { applyHeaderOp, copyHeaders, type HeaderOp } from './headers.js';
-
-/** The response while it is being built or after it was produced. */
-export interface ResponseState {
-  status: number;
-  headers: MultiMap;
-  body: Buffer;
-  source: 'service' | 'exit' | 'error';
-}
-
-/** What the service answers. */
-export interface UpstreamState {
-  status: number;
-  headers: MultiMap;
-  body: Buffer;
-}
+import type { ResponseSnapshot } from '../records.js';
+import { applyHeaderOp, copyHeaders } from './headers.js';
+import type { HeaderOp, ResponseState, UpstreamState } from './state.js';
 
 /** The client's response of one request. */
 export class ClientResponse {

@@ -18,23 +18,10 @@ import { makeConsumer, makeCredential, makeRoute, makeService } from '../entitie
 import { KitError, KongRaise, NilErr, NotSimulated } from '../errors.js';
 import { firstHeader, toHeaderMultiMap } from '../http.js';
 import { deepCopy, luaToString } from '../lua.js';
-import type {
-  ExitInfo,
-  LogLine,
-  PdkOverride,
-  RequestSpec,
-  ResponseSnapshot,
-  ServiceRequestSnapshot,
-} from '../types.js';
-import {
-  bodyBytes,
-  buildClientRequest,
-  clientAddress,
-  type ClientAddress,
-  type ClientRequest,
-} from './client-request.js';
-import { ClientResponse, type ResponseState, type UpstreamState } from './client-response.js';
-import type { HeaderOp } from './headers.js';
+import type { ExitInfo, LogLine, ResponseSnapshot, ServiceRequestSnapshot } from '../records.js';
+import type { PdkOverride, RequestSpec } from '../types.js';
+import { bodyBytes, buildClientRequest, clientAddress } from './client-request.js';
+import { ClientResponse } from './client-response.js';
 import { releaseParts, withinRange } from './kong-version.js';
 import { logTimerHelp, logTimerOutcome, type LogTimerOutcome } from './log-timer.js';
 import { nginxVar } from './ngx-vars.js';
@@ -43,9 +30,18 @@ import { EXITED, IMPLEMENTATIONS } from './pdk/index.js';
 import { isTrusted } from './pdk/impl.js';
 import { kongName, returnsNilErr } from './pdk-names.js';
 import { parseBody, rawRequestBody } from './request-body.js';
-import { serializeRecord, SerializeValues, type SerializeMode } from './serialize-record.js';
-import { initialServiceRequest, serviceRequestSnapshot, type ServiceRequestState } from './service-request.js';
-import type { PdkState } from './state.js';
+import { serializeRecord, SerializeValues } from './serialize-record.js';
+import { initialServiceRequest, serviceRequestSnapshot } from './service-request.js';
+import type {
+  ClientAddress,
+  ClientRequest,
+  HeaderOp,
+  PdkState,
+  ResponseState,
+  SerializeMode,
+  ServiceRequestState,
+  UpstreamState,
+} from './state.js';
 import { wireAnswer, type Answer } from './wire-answer.js';
 
 /**

@@ -1,8 +1,6 @@
 /** Header changes as Kong applies them to a multimap (`set`, `add`, `clear`). */
 import type { MultiMap } from '../../../generated/index.js';
-
-/** One header change a plugin asked for. */
-export type HeaderOp = { op: 'set' | 'add'; name: string; values: string[] } | { op: 'clear'; name: string };
+import type { HeaderOp } from './state.js';
 
 /** Applies one change; names are case-insensitive. */
 export function applyHeaderOp(headers: MultiMap, op: HeaderOp): void {

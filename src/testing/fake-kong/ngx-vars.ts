@@ -1,7 +1,6 @@
 /** `ngx.var.<name>` as far as the kit derives it from the request (`kong.nginx.get_var`). */
 import { firstHeader, normalizePath, parseArgs } from '../http.js';
-import type { ClientAddress, ClientRequest } from './client-request.js';
-import type { ServiceRequestState } from './service-request.js';
+import type { ClientAddress, ClientRequest, ServiceRequestState } from './state.js';
 import { firstArg } from './arguments.js';
 
 /** What the variables are derived from. */

@@ -5,7 +5,7 @@
  */
 import { KongRaise, NilErr, NotSimulated } from '../errors.js';
 import { mediaType, parseArgs } from '../http.js';
-import type { ClientRequest } from './client-request.js';
+import type { ClientRequest } from './state.js';
 import { versionAtLeast } from './kong-version.js';
 
 // Kong's texts (kong/pdk/request.lua and lua-nginx-module's ngx.req.get_post_args).

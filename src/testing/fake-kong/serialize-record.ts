@@ -6,12 +6,7 @@ import type { Consumer, Credential, Route, Service } from '../../../generated/in
 import { DEFAULT_WORKSPACE_ID } from '../entities.js';
 import { ngxHeaders, parseArgs } from '../http.js';
 import { deepCopy, isPlainObject } from '../lua.js';
-import type { ClientAddress, ClientRequest } from './client-request.js';
-import type { ResponseState } from './client-response.js';
-import type { ServiceRequestState } from './service-request.js';
-
-/** How `set_serialize_value` changes a key: always, only when absent, or only when present. */
-export type SerializeMode = 'set' | 'add' | 'replace';
+import type { ClientAddress, ClientRequest, ResponseState, SerializeMode, ServiceRequestState } from './state.js';
 
 /** The `kong.log.set_serialize_value` calls of one request, in order. */
 export class SerializeValues {

@@ -1,12 +1,9 @@
 /** The request Kong sends to the service: the client's, routed, then changed by the plugin. */
 import type { MultiMap, Route, Service } from '../../../generated/index.js';
 import { argsToMultiMap, firstHeader, parseArgs } from '../http.js';
-import type { ServiceRequestSnapshot } from '../types.js';
-import type { ClientRequest } from './client-request.js';
+import type { ServiceRequestSnapshot } from '../records.js';
+import type { ClientRequest, ServiceRequestState } from './state.js';
 import { copyHeaders } from './headers.js';
-
-/** The request to the service, with the plugin's changes. */
-export type ServiceRequestState = Omit<ServiceRequestSnapshot, 'header' | 'queryArgs'>;
 
 /** The upstream path: the route's `strip_path` prefix removed, the service's `path` in front. */
 function upstreamPath(rawPath: string, route: Route | undefined, service: Service | undefined): string {

@@ -2,7 +2,7 @@
 import { KongRaise } from '../../errors.js';
 import { cjsonEncode, isPlainObject, luaToString } from '../../lua.js';
 import { str } from '../arguments.js';
-import type { SerializeMode } from '../serialize-record.js';
+import type { SerializeMode } from '../state.js';
 import type { Impl, ImplEntry } from './impl.js';
 
 const LOG_LEVELS = ['alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'] as const;
