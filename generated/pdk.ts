@@ -1369,7 +1369,7 @@ class KongImpl extends PdkModuleBase implements Kong {
     return (this.#ip ??= new PdkIpImpl(this.t, this.u));
   }
   get log(): PdkLog {
-    return (this.#log ??= createPdkLog(this.t, this.u));
+    return (this.#log ??= createPdkLog(this.t));
   }
   get nginx(): PdkNginx {
     return (this.#nginx ??= new PdkNginxImpl(this.t, this.u));
@@ -1833,7 +1833,7 @@ class PdkVaultImpl extends PdkModuleBase implements PdkVault {
   }
 }
 
-function createPdkLog(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLog {
+function createPdkLog(t: PdkTransport): PdkLog {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log", args, 0) as Promise<void>;
   const methods = {
     alert: (...args: unknown[]): Promise<void> => t.call("kong.log.alert", args, 0) as Promise<void>,
@@ -1849,11 +1849,11 @@ function createPdkLog(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): 
   };
   let inspect: PdkLogInspect | undefined;
   const module = Object.assign(fn, methods);
-  Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t, u)) });
+  Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t)) });
   return module as PdkLog;
 }
 
-function createPdkLogInspect(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLogInspect {
+function createPdkLogInspect(t: PdkTransport): PdkLogInspect {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log.inspect", args, 0) as Promise<void>;
   const methods = {
     off: (): Promise<void> => t.call("kong.log.inspect.off", [], 0) as Promise<void>,
