@@ -158,3 +158,16 @@ test("the committed IDL lets kong.service.response's getters run in the response
   const row = reference.split('\n').find((l) => l.includes('`kong.service.response.get_status`'));
   assert.match(row ?? '', /response, log/);
 });
+
+test("so the test kit lets a response-phase plugin read the service's response", async () => {
+  const { loadPlugin } = await import('../../src/testing/index.js');
+  let seen: unknown[] = [];
+  class Plugin {
+    async response(kong: import('../../src/index.js').Kong): Promise<void> {
+      seen = [await kong.service.response.getStatus(), await kong.service.response.getHeader('x-up')];
+    }
+  }
+  const kit = await loadPlugin({ Plugin, Version: '1.0.0', Priority: 1 });
+  await kit.request({ upstream: { status: 201, headers: { 'x-up': 'u' }, body: 'hello' } }).run();
+  assert.deepEqual(seen, [201, 'u']);
+});
