@@ -11,6 +11,7 @@ import { PHASES, type Phase } from '../../generated/index.js';
 import { errorText } from '../log.js';
 import { implicitSchemaFields } from '../schema/implicit-schema.js';
 import { registerTypeScriptLoader } from './typescript-loader.js';
+import { RAW_BODY_MODES, type RawBodyMode } from './module-types.js';
 import type { LoadedPlugin, PluginClass, PluginModuleExports } from './types.js';
 
 /** A plugin file or directory that could not be loaded. */
@@ -85,6 +86,19 @@ function resolveEntry(full: string): string {
   throw new Error('directory has neither a package.json "main" nor an index file');
 }
 
+/**
+ * The `RawBodies` export as a mode: absent means a kong-js-pdk module, which must keep getting
+ * what kong-js-pdk gives it; a value that is no mode is refused rather than guessed at.
+ */
+export function rawBodyModeOf(exports: { RawBodies?: unknown }): RawBodyMode {
+  const v = exports.RawBodies;
+  if (v === undefined) return 'kong-js-pdk';
+  const mode = RAW_BODY_MODES.find((m) => m === v);
+  if (mode === undefined)
+    throw new Error(`RawBodies must be ${RAW_BODY_MODES.map((m) => `'${m}'`).join(' or ')}, not ${JSON.stringify(v)}`);
+  return mode;
+}
+
 /** The phases a plugin class implements (own or inherited methods), in Kong's order. */
 export function implementedPhases(cls: PluginClass): Phase[] {
   const proto = cls.prototype as Record<string, unknown>;
@@ -104,6 +118,7 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
     minKongVersion: typeof exports.MinKongVersion === 'string' ? exports.MinKongVersion : undefined,
     version: exports.Version === undefined ? undefined : String(exports.Version),
     priority: exports.Priority ?? 0,
+    rawBodies: rawBodyModeOf(exports),
     phases: implementedPhases(exports.Plugin),
     // No Schema export: a .schema.json sidecar, else (TypeScript) the schema derived from its config type.
     schemaFields: Array.isArray(exports.Schema) ? exports.Schema : implicitSchemaFields(entry),
