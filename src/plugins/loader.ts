@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { PHASES, type Phase } from '../../generated/index.js';
 import { errorText } from '../log.js';
 import { implicitSchemaFields } from '../schema/implicit-schema.js';
+import { installEsmPackageSelfResolution, installPackageSelfResolution } from './package-self-resolution.js';
+import { syntaxErrorReason } from './syntax-error-location.js';
 import { registerTypeScriptLoader } from './typescript-loader.js';
 import { RAW_BODY_MODES, type RawBodyMode } from './module-types.js';
 import type { LoadedPlugin, PluginClass, PluginModuleExports } from './types.js';
@@ -28,6 +30,15 @@ export interface LoadResult {
 
 const EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
+function isReadableDir(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The entries of `dir` that look like plugins, byte-wise sorted (the order kong-js-pdk dumps in). */
 export function pluginEntries(dir: string): string[] {
   return fs
@@ -36,6 +47,8 @@ export function pluginEntries(dir: string): string[] {
       if (e.name.startsWith('.') || e.name === 'node_modules') return false;
       if (e.isDirectory())
         return (
+          // An unreadable directory is listed so that loading it reports why, not skipped unseen.
+          !isReadableDir(path.join(dir, e.name)) ||
           fs.existsSync(path.join(dir, e.name, 'package.json')) ||
           EXTENSIONS.some((x) => fs.existsSync(path.join(dir, e.name, `index${x}`)))
         );
@@ -49,15 +62,31 @@ export function pluginEntries(dir: string): string[] {
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
+function importEsm(file: string): Promise<unknown> {
+  installEsmPackageSelfResolution();
+  return import(pathToFileURL(file).href);
+}
+
+/**
+ * Source maps on for plugin code, once: a `.ts` plugin's stack traces then name its own lines
+ * (the transform inlines a map), as do compiled plugins that ship maps. Modules loaded before,
+ * the server's own, are not affected.
+ */
+function enablePluginSourceMaps(): void {
+  if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
+}
+
 async function importModule(file: string): Promise<unknown> {
+  installPackageSelfResolution();
+  enablePluginSourceMaps();
   const ext = path.extname(file);
   if (ext === '.ts' || ext === '.cts' || ext === '.mts') registerTypeScriptLoader();
-  if (ext === '.mjs') return import(pathToFileURL(file).href);
+  if (ext === '.mjs') return importEsm(file);
   try {
     return require(file) as unknown;
   } catch (e) {
     // An ES module behind a .js name (package "type": "module").
-    if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return importEsm(file);
     throw e;
   }
 }
@@ -74,6 +103,8 @@ function moduleExports(mod: unknown): PluginModuleExports {
 
 function resolveEntry(full: string): string {
   if (!fs.statSync(full).isDirectory()) return full;
+  // Throws EACCES with the path when the directory cannot be read.
+  fs.readdirSync(full);
   const pkgFile = path.join(full, 'package.json');
   if (fs.existsSync(pkgFile)) {
     const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { main?: string };
@@ -106,9 +137,18 @@ export function implementedPhases(cls: PluginClass): Phase[] {
 }
 
 /** Loads one plugin file or directory. */
-export async function loadPlugin(full: string): Promise<LoadedPlugin> {
+export async function loadPlugin(file: string): Promise<LoadedPlugin> {
+  // require() takes a relative path for a package name: make it absolute.
+  const full = path.resolve(file);
   const entry = resolveEntry(full);
-  const exports = moduleExports(await importModule(entry));
+  let mod: unknown;
+  try {
+    mod = await importModule(entry);
+  } catch (e) {
+    const located = syntaxErrorReason(e, entry);
+    throw located === undefined ? e : new Error(located, { cause: e });
+  }
+  const exports = moduleExports(mod);
   const base = path.basename(full).replace(/\.[cm]?[jt]s$/, '');
   const name = (typeof exports.Name === 'string' && exports.Name ? exports.Name : base).toLowerCase();
   return {
@@ -136,7 +176,8 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
  * one-plugin-per-server mode Kong queries every plugin's server at start, and loading the whole
  * directory for each would make start-up quadratic in the number of plugins.
  */
-export async function loadPluginDir(dir: string, options: { only?: string } = {}): Promise<LoadResult> {
+export async function loadPluginDir(directory: string, options: { only?: string } = {}): Promise<LoadResult> {
+  const dir = path.resolve(directory);
   const entries = pluginEntries(dir);
   const only = options.only?.toLowerCase();
   if (only !== undefined) {
