@@ -10,10 +10,11 @@ import { pathToFileURL } from 'node:url';
 import { PHASES, type Phase } from '../../generated/index.js';
 import { errorText } from '../log.js';
 import { implicitSchemaFields } from '../schema/implicit-schema.js';
+import { RAW_BODY_MODES, type RawBodyMode } from './module-types.js';
 import { installEsmPackageSelfResolution, installPackageSelfResolution } from './package-self-resolution.js';
+import { isTestFile, PLUGIN_EXTENSIONS as EXTENSIONS, pluginBaseName, withoutPluginExtension } from './plugin-file.js';
 import { syntaxErrorReason } from './syntax-error-location.js';
 import { registerTypeScriptLoader } from './typescript-loader.js';
-import { RAW_BODY_MODES, type RawBodyMode } from './module-types.js';
 import type { LoadedPlugin, PluginClass, PluginModuleExports } from './types.js';
 
 /** A plugin file or directory that could not be loaded. */
@@ -27,8 +28,6 @@ export interface LoadResult {
   plugins: Map<string, LoadedPlugin>;
   failures: LoadFailure[];
 }
-
-const EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
 function isReadableDir(dir: string): boolean {
   try {
@@ -52,11 +51,7 @@ export function pluginEntries(dir: string): string[] {
           fs.existsSync(path.join(dir, e.name, 'package.json')) ||
           EXTENSIONS.some((x) => fs.existsSync(path.join(dir, e.name, `index${x}`)))
         );
-      return (
-        EXTENSIONS.includes(path.extname(e.name)) &&
-        !e.name.endsWith('.d.ts') &&
-        !/\.(test|spec)\.[cm]?[jt]s$/.test(e.name)
-      );
+      return EXTENSIONS.includes(path.extname(e.name)) && !e.name.endsWith('.d.ts') && !isTestFile(e.name);
     })
     .map((e) => e.name)
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -149,7 +144,7 @@ export async function loadPlugin(file: string): Promise<LoadedPlugin> {
     throw located === undefined ? e : new Error(located, { cause: e });
   }
   const exports = moduleExports(mod);
-  const base = path.basename(full).replace(/\.[cm]?[jt]s$/, '');
+  const base = pluginBaseName(full);
   const name = (typeof exports.Name === 'string' && exports.Name ? exports.Name : base).toLowerCase();
   return {
     name,
@@ -181,7 +176,7 @@ export async function loadPluginDir(directory: string, options: { only?: string 
   const entries = pluginEntries(dir);
   const only = options.only?.toLowerCase();
   if (only !== undefined) {
-    const named = entries.filter((e) => e.replace(/\.[cm]?[jt]s$/, '').toLowerCase() === only);
+    const named = entries.filter((e) => withoutPluginExtension(e).toLowerCase() === only);
     for (const name of named) {
       try {
         const plugin = await loadPlugin(path.join(dir, name));
