@@ -57,9 +57,37 @@ export function pluginEntries(dir: string): string[] {
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-function importEsm(file: string): Promise<unknown> {
+/** How a plugin is loaded. */
+export interface LoadOptions {
+  /**
+   * Load the current code even if the module was loaded before (--watch): CommonJS and
+   * TypeScript modules under the plugin's directory are dropped from require's cache first; an
+   * ES module entry is imported under a new URL (the modules it imports stay cached).
+   */
+  fresh?: boolean;
+}
+
+let esmGeneration = 0;
+
+function importEsm(file: string, fresh: boolean): Promise<unknown> {
   installEsmPackageSelfResolution();
-  return import(pathToFileURL(file).href);
+  const url = pathToFileURL(file);
+  // ES modules cannot be unloaded: a new query string makes a new module.
+  if (fresh) url.search = `reload=${++esmGeneration}`;
+  return import(url.href);
+}
+
+/** Drops every cached CommonJS/TypeScript module under `dir`, so the next require reads the files again. */
+export function forgetModulesUnder(dir: string): number {
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  let n = 0;
+  for (const key of Object.keys(require.cache)) {
+    if (key.startsWith(prefix) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+      delete require.cache[key];
+      n++;
+    }
+  }
+  return n;
 }
 
 /**
@@ -71,17 +99,17 @@ function enablePluginSourceMaps(): void {
   if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
 }
 
-async function importModule(file: string): Promise<unknown> {
+async function importModule(file: string, fresh: boolean): Promise<unknown> {
   installPackageSelfResolution();
   enablePluginSourceMaps();
   const ext = path.extname(file);
   if (ext === '.ts' || ext === '.cts' || ext === '.mts') registerTypeScriptLoader();
-  if (ext === '.mjs') return importEsm(file);
+  if (ext === '.mjs') return importEsm(file, fresh);
   try {
     return require(file) as unknown;
   } catch (e) {
     // An ES module behind a .js name (package "type": "module").
-    if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return importEsm(file);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return importEsm(file, fresh);
     throw e;
   }
 }
@@ -132,13 +160,13 @@ export function implementedPhases(cls: PluginClass): Phase[] {
 }
 
 /** Loads one plugin file or directory. */
-export async function loadPlugin(file: string): Promise<LoadedPlugin> {
+export async function loadPlugin(file: string, options: LoadOptions = {}): Promise<LoadedPlugin> {
   // require() takes a relative path for a package name: make it absolute.
   const full = path.resolve(file);
   const entry = resolveEntry(full);
   let mod: unknown;
   try {
-    mod = await importModule(entry);
+    mod = await importModule(entry, options.fresh === true);
   } catch (e) {
     const located = syntaxErrorReason(e, entry);
     throw located === undefined ? e : new Error(located, { cause: e });
@@ -171,15 +199,20 @@ export async function loadPlugin(file: string): Promise<LoadedPlugin> {
  * one-plugin-per-server mode Kong queries every plugin's server at start, and loading the whole
  * directory for each would make start-up quadratic in the number of plugins.
  */
-export async function loadPluginDir(directory: string, options: { only?: string } = {}): Promise<LoadResult> {
+export async function loadPluginDir(
+  directory: string,
+  options: LoadOptions & { only?: string } = {},
+): Promise<LoadResult> {
   const dir = path.resolve(directory);
+  if (options.fresh) forgetModulesUnder(dir);
+  const load = { fresh: options.fresh === true };
   const entries = pluginEntries(dir);
   const only = options.only?.toLowerCase();
   if (only !== undefined) {
     const named = entries.filter((e) => withoutPluginExtension(e).toLowerCase() === only);
     for (const name of named) {
       try {
-        const plugin = await loadPlugin(path.join(dir, name));
+        const plugin = await loadPlugin(path.join(dir, name), load);
         if (plugin.name === only) return { plugins: new Map([[only, plugin]]), failures: [] };
       } catch {
         // Fall back to the whole directory, which reports the failure in context.
@@ -191,7 +224,7 @@ export async function loadPluginDir(directory: string, options: { only?: string 
   for (const name of entries) {
     const full = path.join(dir, name);
     try {
-      const plugin = await loadPlugin(full);
+      const plugin = await loadPlugin(full, load);
       const clash = plugins.get(plugin.name);
       if (clash) throw new Error(`plugin name '${plugin.name}' is already taken by ${clash.path}`);
       plugins.set(plugin.name, plugin);
