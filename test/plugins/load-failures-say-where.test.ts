@@ -1,7 +1,8 @@
 /**
  * A plugin that fails to load is reported with where and why, by a server process: a syntax
  * error as file:line:col (in the plugin or in a module it requires, CommonJS or ES module), and
- * a plugin package directory the server cannot read, instead of being skipped unseen. The
+ * a plugin package directory the server cannot read, instead of being skipped unseen, and a
+ * `RawBodies` export that is no mode. The
  * plugins beside them still load.
  */
 import { after, before, describe, test } from 'node:test';
@@ -54,7 +55,7 @@ after(() => {
 });
 
 describe('load failures say where', () => {
-  test('syntax errors as file:line:col, an unreadable package directory by name, the good plugin still dumped', () => {
+  test('syntax errors as file:line:col, an unreadable package directory and a bad RawBodies by name, the good plugin still dumped', () => {
     const r = dump();
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.names, ['good']);
@@ -63,5 +64,6 @@ describe('load failures say where', () => {
     assert.match(line('esm-syntax.mjs'), /esm-syntax\.mjs:3:18: SyntaxError: Unexpected token ';'/);
     assert.match(line('dep-syntax.js'), /helpers\/bad-helper\.js:2:11: SyntaxError: Unexpected token '\)'/);
     assert.match(line(`${path.sep}locked`), /EACCES: permission denied/);
+    assert.match(line('bad-raw-bodies.js'), /RawBodies must be 'buffer' or 'kong-js-pdk', not "bytes"/);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A plugins directory outside the package (Kong's, with no node_modules) whose plugins import
  * runtime values from kong-ts-pdk: they load in a server process and get the server's own copy
- * (`instanceof PdkError` holds for the errors its PDK throws), from CommonJS, TypeScript and ES
- * modules alike; and a .ts plugin's stack traces name its own lines.
+ * (`instanceof PdkError` holds for the errors its PDK throws, even with another copy in the
+ * plugins' node_modules), from CommonJS, TypeScript and ES modules alike; and a .ts plugin's
+ * stack traces name its own lines.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,11 @@ before(async () => {
   fs.mkdirSync(plugins);
   for (const f of [...Object.values(IMPORTERS), 'stack-line.ts'])
     fs.copyFileSync(fixture('plugins', 'outside', f), path.join(plugins, f));
+  // A copy of its own beside the plugins, whose PdkError is another class: the server's wins.
+  const own = path.join(plugins, 'node_modules', 'kong-ts-pdk');
+  fs.mkdirSync(own, { recursive: true });
+  fs.writeFileSync(path.join(own, 'package.json'), '{"name": "kong-ts-pdk", "version": "0.0.1", "main": "index.js"}');
+  fs.writeFileSync(path.join(own, 'index.js'), 'exports.PdkError = class PdkError extends Error {};');
   const sock = path.join(dir, 'js_pluginserver.sock');
   server = await startServerProcess(['-d', plugins, '-p', dir], sock);
   kong = await KongConnection.open(sock);
