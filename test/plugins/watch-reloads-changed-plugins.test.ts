@@ -1,6 +1,6 @@
 /**
  * `kong-ts-pluginserver --watch` as a developer uses it, with a server process and real files:
- * after a plugin file (or a module it requires, or a .ts plugin) changes, instances started
+ * after a plugin file (or a module it requires, a .ts plugin, an ES module) changes, instances started
  * afterwards run the new code, an event already running finishes with the old code, the old
  * idle instance is forgotten so that Kong restarts it ("No plugin instance"), and a changed
  * schema is reported as needing a Kong restart.
@@ -52,6 +52,20 @@ function writeTsPlugin(version: string): void {
   );
 }
 
+function writeEsmPlugin(version: string): void {
+  fs.writeFileSync(
+    path.join(plugins, 'esm.mjs'),
+    [
+      'class Plugin {',
+      '  async access(kong) {',
+      `    await kong.response.setHeader('x-v', '${version}');`,
+      '  }',
+      '}',
+      "export default { Plugin, Version: '1.0.0', Priority: 1 };",
+    ].join('\n'),
+  );
+}
+
 /** Waits until the server's stderr has matched `re` `count` times. */
 async function logged(re: RegExp, count = 1, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -78,6 +92,7 @@ before(async () => {
   writeJsPlugin('one');
   writeWord('alpha');
   writeTsPlugin('ts-one');
+  writeEsmPlugin('esm-one');
   const sock = path.join(dir, 'js_pluginserver.sock');
   server = await startServerProcess(['-d', plugins, '-p', dir, '--watch', '-v'], sock);
   kong = await KongConnection.open(sock);
@@ -132,6 +147,16 @@ describe('--watch reloads changed plugins', () => {
     const id = await startInstance(kong, 'typed');
     const ev = await kong.call('HandleEvent', { InstanceId: id, EventName: 'access' });
     assert.deepEqual(ev.Data.Args, ['x-v', 'ts-two']);
+    await kong.call('Step', { EventId: ev.EventId, Data: null });
+  });
+
+  test('an ES module plugin is imported again', async () => {
+    const before = (server.stderr().match(/reloaded /g) ?? []).length;
+    writeEsmPlugin('esm-two');
+    await logged(/reloaded /, before + 1);
+    const id = await startInstance(kong, 'esm');
+    const ev = await kong.call('HandleEvent', { InstanceId: id, EventName: 'access' });
+    assert.deepEqual(ev.Data.Args, ['x-v', 'esm-two']);
     await kong.call('Step', { EventId: ev.EventId, Data: null });
   });
 
