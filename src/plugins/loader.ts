@@ -70,6 +70,7 @@ export interface LoadOptions {
 let esmGeneration = 0;
 
 function importEsm(file: string, fresh: boolean): Promise<unknown> {
+  // Before the import: a module's failed resolution stays cached, so no retry could fix it.
   installEsmPackageSelfResolution();
   const url = pathToFileURL(file);
   // ES modules cannot be unloaded: a new query string makes a new module.

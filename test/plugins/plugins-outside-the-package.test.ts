@@ -62,6 +62,31 @@ describe('plugins outside the package', () => {
     });
   }
 
+  test('an ES module plugin whose own helper module imports the package loads too', async () => {
+    const alone = tempDir('kts-outside-esm-');
+    try {
+      fs.copyFileSync(fixture('plugins', 'outside', 'esm-via-helper.mjs'), path.join(alone, 'esm-via-helper.mjs'));
+      fs.cpSync(fixture('plugins', 'outside', 'esm-lib'), path.join(alone, 'esm-lib'), { recursive: true });
+      const sock = path.join(alone, 'js_pluginserver.sock');
+      const own = await startServerProcess(['-d', alone, '-p', alone], sock);
+      const k = await KongConnection.open(sock);
+      try {
+        const id = await startInstance(k, 'esm-via-helper');
+        const ev = await k.call('HandleEvent', { InstanceId: id, EventName: 'access' });
+        const next = await k.call('StepError', { EventId: ev.EventId, Data: 'no such header' });
+        assert.deepEqual(next.Data, { Method: 'kong.response.set_header', Args: ['x-pdk-error', 'true'] });
+        await k.call('Step', { EventId: ev.EventId, Data: null });
+      } finally {
+        k.close();
+        own.child.kill('SIGTERM');
+        await own.exited;
+      }
+      assert.doesNotMatch(own.stderr(), /failed to load/);
+    } finally {
+      fs.rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
   test("a .ts plugin's stack trace names the line of its own source", async () => {
     const id = await startInstance(kong, 'stack-line');
     const ev = await kong.call('HandleEvent', { InstanceId: id, EventName: 'access' });
