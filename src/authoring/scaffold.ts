@@ -110,6 +110,8 @@ const plugin: PluginModule<${cls}Config> = {
     { response_header: { type: 'string', required: true, default: 'x-${name}' } },
     { message: { type: 'string', required: true, default: 'hello from ${name}' } },
   ],
+  // Raw bodies as Buffers on every Kong version, as the Kong type says.
+  RawBodies: 'buffer',
 };
 
 module.exports = plugin;
