@@ -141,7 +141,7 @@ test("the Dockerfile's steps, then Kong's query and start commands as Kong runs 
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   let output = '';
-  server.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  server.stdout.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 30000;
