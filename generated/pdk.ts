@@ -1853,7 +1853,7 @@ function createPdkLog(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): 
   return module as PdkLog;
 }
 
-function createPdkLogInspect(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLogInspect {
+function createPdkLogInspect(t: PdkTransport, _u: UnknownPdkMemberHandler | undefined): PdkLogInspect {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log.inspect", args, 0) as Promise<void>;
   const methods = {
     off: (): Promise<void> => t.call("kong.log.inspect.off", [], 0) as Promise<void>,
