@@ -78,7 +78,7 @@ describe('the tarball', () => {
     const orphans = files
       .filter((f) => /^dist\/.*\.js$/.test(f))
       .filter((f) => !fs.existsSync(path.join(repoRoot, f.slice('dist/'.length).replace(/\.js$/, '.ts'))));
-    assert.deepEqual(orphans, []);
+    assert.deepEqual(orphans, [], 'compiled files whose source is gone would ship: remove dist/ and build again');
   });
 
   test('package.json names the repository, the license and only run-time dependencies', () => {
