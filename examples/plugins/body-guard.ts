@@ -52,5 +52,7 @@ const plugin: PluginModule<BodyGuardConfig> = {
   Version: '1.0.0',
   Priority: 900,
   Schema: [{ max_bytes: { type: 'integer', default: 1048576, between: [1, 1073741824] } }],
+  // Raw bodies as Buffers on every Kong version (a module without it gets kong-js-pdk's strings on 2.x).
+  RawBodies: 'buffer',
 };
 module.exports = plugin;

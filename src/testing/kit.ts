@@ -23,8 +23,8 @@ import {
 } from '../../generated/index.js';
 import { createLogger, errorText } from '../log.js';
 import type { PluginErrorReport } from '../options.js';
-import { implementedPhases, loadPlugin as loadPluginFile, loadPluginDir } from '../plugins/loader.js';
-import type { PluginModule } from '../plugins/module-types.js';
+import { implementedPhases, loadPlugin as loadPluginFile, loadPluginDir, rawBodyModeOf } from '../plugins/loader.js';
+import type { LoadablePluginModule } from '../plugins/module-types.js';
 import type { LoadedPlugin, PluginClass } from '../plugins/types.js';
 import { PluginServer } from '../server/server.js';
 import { MemoryChannel, RpcReplyError, SocketChannel, type RpcChannel } from './channel.js';
@@ -456,7 +456,7 @@ function checkedConfig(info: PluginInfo, config: Record<string, unknown>, valida
   return completed;
 }
 
-function moduleToLoaded<Config>(mod: PluginModule<Config>, name: string | undefined): LoadedPlugin {
+function moduleToLoaded<Config>(mod: LoadablePluginModule<Config>, name: string | undefined): LoadedPlugin {
   if (typeof mod?.Plugin !== 'function')
     throw new KitError('usage', 'the module exports no Plugin class (expected { Plugin, Version, Priority, Schema })');
   const Plugin = mod.Plugin as unknown as PluginClass;
@@ -467,6 +467,7 @@ function moduleToLoaded<Config>(mod: PluginModule<Config>, name: string | undefi
     minKongVersion: mod.MinKongVersion,
     version: mod.Version === undefined ? undefined : String(mod.Version),
     priority: mod.Priority ?? 0,
+    rawBodies: rawBodyModeOf(mod),
     phases: implementedPhases(Plugin),
     schemaFields: Array.isArray(mod.Schema) ? [...mod.Schema] : [],
     Plugin,
@@ -524,7 +525,7 @@ async function loadFromPath(source: string, name: string | undefined): Promise<{
  * Version, schema, …) or the config does not pass its schema.
  */
 export async function loadPlugin<Config = Record<string, unknown>>(
-  source: string | PluginModule<Config>,
+  source: string | LoadablePluginModule<Config>,
   options: KitOptions<Config> = {},
 ): Promise<PluginKit<Config>> {
   const serverLog: string[] = [];

@@ -27,6 +27,7 @@ export function inlinePlugin<C = Record<string, unknown>>(
     Version: '1.0.0',
     Priority: 10,
     Schema: schema,
+    RawBodies: 'buffer',
   };
 }
 
