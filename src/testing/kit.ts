@@ -443,9 +443,9 @@ export class KongRequest<Config = Record<string, unknown>> {
 }
 
 function checkedConfig(info: PluginInfo, config: Record<string, unknown>, validate: boolean): Record<string, unknown> {
-  const fields = ((
-    (info.Schema.fields as unknown[] | undefined)?.[0] as { config?: { fields?: unknown[] } } | undefined
-  )?.config?.fields ?? []) as unknown[];
+  const fields =
+    ((info.Schema.fields as unknown[] | undefined)?.[0] as { config?: { fields?: unknown[] } } | undefined)?.config
+      ?.fields ?? [];
   const { config: completed, problems } = completeConfig(fields, config);
   if (problems.length && validate) {
     throw new KitError(
