@@ -24,6 +24,8 @@ export interface ServerCliConfig {
   dumpInfo: string | undefined;
   /** `-v` repetitions. */
   verbose: number;
+  /** `--watch`: reload changed plugins (development). */
+  watch: boolean;
   logLevel: LogLevel | undefined;
   logFormat: LogFormat;
   /** The server's options given on the command line. */
@@ -43,6 +45,7 @@ export function emptyCliConfig(): ServerCliConfig {
     dumpAll: false,
     dumpInfo: undefined,
     verbose: 0,
+    watch: false,
     logLevel: undefined,
     logFormat: 'text',
     server: {},
@@ -179,6 +182,11 @@ export const SERVER_FLAGS: readonly Flag[] = [
     names: ['no-greeting'],
     help: 'do not send the serverPid notification on connect',
     apply: (c) => (c.server.greeting = false),
+  },
+  {
+    names: ['watch'],
+    help: 'development: reload plugins when their files change; instances started after a change run the new code (a changed schema still needs Kong restarted)',
+    apply: (c) => (c.watch = true),
   },
   { names: ['version'], help: 'print the version and exit', apply: (c) => (c.version = true) },
   { names: ['h', 'help'], help: 'print this help and exit', apply: (c) => (c.help = true) },
