@@ -269,14 +269,14 @@ function descendants(pid: number): number[] {
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop() as number;
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = fs.readdirSync(`/proc/${p}/task`);
     } catch {
       continue;
     }
     for (const t of tasks) {
-      let kids = '';
+      let kids: string;
       try {
         kids = fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
       } catch {
@@ -345,7 +345,9 @@ function cpuModel(): string {
 function tail(file: string, lines = 15): string {
   try {
     // strip terminal colour codes kong-js-pdk's logger writes
-    const text = fs.readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    const text = fs
+      .readFileSync(file, 'utf8')
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), '');
     return text
       .split('\n')
       .filter((l) => l.trim() !== '')
@@ -821,7 +823,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     const on = sums.get('metrics');
     if (off && on && off.perRound.length && on.perRound.length) {
       // per-round pairs (rounds alternate, so each pair saw similar machine load) and the medians
-      const pairs = on.perRound.map((v, i) => (off.perRound[i] ? fmtRatio(v, off.perRound[i]!) : '–')).join(' / ');
+      const pairs = on.perRound.map((v, i) => (off.perRound[i] ? fmtRatio(v, off.perRound[i]) : '–')).join(' / ');
       metricsCost.push(
         `${conns} conns: metrics on ${fmtInt(on.eventsPerS)} vs off ${fmtInt(off.eventsPerS)} events/s = ` +
           `${fmtRatio(on.eventsPerS, off.eventsPerS)} (per round ${pairs}); p99 ${fmtUs(on.p99)} vs ${fmtUs(off.p99)}`,

@@ -73,7 +73,7 @@ export class PluginServer {
     server.on('error', (e) => logger.error(`listener error: ${errorText(e)}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      bindWithMode(socketPath, options.socketMode, () =>
+      bindWithMode(options.socketMode, () =>
         server.listen({ path: socketPath, backlog: options.listenBacklog }, () => {
           server.off('error', reject);
           resolve();
@@ -90,7 +90,7 @@ export class PluginServer {
         });
       } catch (e) {
         await this.close(0);
-        throw new Error(`cannot serve metrics on ${options.metricsListen}: ${errorText(e)}`);
+        throw new Error(`cannot serve metrics on ${options.metricsListen}: ${errorText(e)}`, { cause: e });
       }
       logger.info(`metrics at http://${this.endpoint.address}/metrics`);
     }

@@ -51,7 +51,7 @@ export async function prepareSocketPath(socketPath: string, probeMs = 1000): Pro
  * Runs `bind` (which creates the socket file) under a umask that leaves exactly `mode`, so the
  * file never exists with wider permissions, then sets `mode` explicitly.
  */
-export function bindWithMode<T>(socketPath: string, mode: number, bind: () => T): T {
+export function bindWithMode<T>(mode: number, bind: () => T): T {
   const old = process.umask(0o777 & ~mode);
   let result: T;
   try {

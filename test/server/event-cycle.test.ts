@@ -6,6 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInstance, startTestServer, type KongConnection, type TestServer } from '../helpers/kong-client.js';
 
+/** An event reply's Data as these tests read it: a PDK call (or "ret", compared as a whole). */
+type TestEventData = { Method: string; Args: unknown[] };
+
 let ts: TestServer;
 let c: KongConnection;
 before(async () => {
@@ -14,7 +17,11 @@ before(async () => {
 });
 after(() => ts.close());
 
-async function handle(conn: KongConnection, id: number, phase = 'access'): Promise<{ EventId: number; Data: any }> {
+async function handle(
+  conn: KongConnection,
+  id: number,
+  phase = 'access',
+): Promise<{ EventId: number; Data: TestEventData }> {
   return conn.call('HandleEvent', { InstanceId: id, EventName: phase });
 }
 
@@ -253,7 +260,10 @@ describe('event cycle', () => {
     const id = await startInstance(c, 'probe', { call: 'kong.response.error', args: [401, null, { x: 'y' }] });
     const r = await handle(c, id);
     assert.equal(r.Data.Method, 'kong.response.set_header');
-    assert.match(r.Data.Args[1], /^error:TypeError:kong\.response\.error: argument 2 is null but argument 3 is set/);
+    assert.match(
+      String(r.Data.Args[1]),
+      /^error:TypeError:kong\.response\.error: argument 2 is null but argument 3 is set/,
+    );
     await c.call('Step', { EventId: r.EventId });
   });
 
