@@ -1487,7 +1487,7 @@ class PdkCtxSharedImpl extends PdkModuleBase implements PdkCtxShared {
     super(t, u, "kong.ctx.shared");
   }
   get(k: string): Promise<unknown> {
-    return this.t.call("kong.ctx.shared.get", [k], 0) as Promise<unknown>;
+    return this.t.call("kong.ctx.shared.get", [k], 0);
   }
   set(k: string, v: unknown): Promise<void> {
     return this.t.call("kong.ctx.shared.set", [k, v], 0) as Promise<void>;
@@ -1508,7 +1508,7 @@ class PdkNginxImpl extends PdkModuleBase implements PdkNginx {
     super(t, u, "kong.nginx");
   }
   getCtx(k: string): Promise<unknown> {
-    return this.t.call("kong.nginx.get_ctx", [k], 0) as Promise<unknown>;
+    return this.t.call("kong.nginx.get_ctx", [k], 0);
   }
   getStatistics(): Promise<NginxStatistics> {
     return this.t.call("kong.nginx.get_statistics", [], 0) as Promise<NginxStatistics>;
@@ -1852,6 +1852,7 @@ function createPdkLog(t: PdkTransport): PdkLog {
   let inspect: PdkLogInspect | undefined;
   const module = Object.assign(fn, methods);
   Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t)) });
+  // The submodules are getters defined above, which Object.assign's type does not know about.
   return module as PdkLog;
 }
 
@@ -1861,8 +1862,7 @@ function createPdkLogInspect(t: PdkTransport): PdkLogInspect {
     off: (): Promise<void> => t.call("kong.log.inspect.off", [], 0) as Promise<void>,
     on: (): Promise<void> => t.call("kong.log.inspect.on", [], 0) as Promise<void>,
   };
-  const module = Object.assign(fn, methods);
-  return module as PdkLogInspect;
+  return Object.assign(fn, methods);
 }
 
 /**

@@ -129,6 +129,15 @@ function resultTs(f: PdkFunctionModel): string {
   return ts === 'undefined' ? 'void' : ts;
 }
 
+/**
+ * The assertion that narrows the transport's `Promise<unknown>` to the function's result; none
+ * when the result is `unknown` already (an assertion that changes nothing).
+ */
+function resultCast(f: PdkFunctionModel): string {
+  const ts = resultTs(f);
+  return ts === 'unknown' ? '' : ` as Promise<${ts}>`;
+}
+
 /** The parameters the client offers (an optional one MsgPack cannot carry is left out). */
 function clientParams(f: PdkFunctionModel): PdkFunctionModel['params'] {
   return f.params.filter((p) => p.sendable);
@@ -336,6 +345,7 @@ export function emitPdkClient(idl: IdlModel): string {
           name: f.camel,
           params: paramList(f),
           result: resultTs(f),
+          cast: resultCast(f),
           wire: lit(f.name),
           args: argsExpr(f),
           flags: callFlags(f),
@@ -364,6 +374,7 @@ export function emitPdkClient(idl: IdlModel): string {
       callable: {
         params: paramList(m.callable!),
         result: resultTs(m.callable!),
+        cast: resultCast(m.callable!),
         wire: lit(m.callable!.name),
         args: argsExpr(m.callable!),
         flags: callFlags(m.callable!),
