@@ -236,7 +236,7 @@ function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf
   const params = f.params.filter((p) => !p.vararg || p.lua === '...');
   if (params.length) lines.push('');
   for (const p of params) {
-    const extra = [p.typeText];
+    const extra = [p.doc ? `${p.typeText}: ${p.doc}` : p.typeText];
     if (!p.documented) extra.push('not documented by Kong; read from the code');
     if (p.since) extra.push(`Kong ${p.since} or later`);
     if (p.nilFiller !== undefined)
