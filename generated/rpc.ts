@@ -710,9 +710,11 @@ const DISPATCH: ReadonlyMap<string, DispatchEntry> = new Map<string, DispatchEnt
  * params against the IDL. Throws {@link RpcCallError} for an unknown method or bad params.
  */
 export function dispatch(h: RpcHandlers, method: unknown, params: unknown): unknown {
-  const entry = typeof method === "string" ? DISPATCH.get(method) : undefined;
-  if (entry === undefined) throw new RpcCallError(RpcErrors.UnknownMethod(typeof method === "string" ? method : typeof method));
-  if (!Array.isArray(params)) throw new RpcCallError(RpcErrors.BadParams(method as string, RpcErrors.ParamsNotArray()));
+  // A method that is not a string is named by its type in the reply.
+  if (typeof method !== "string") throw new RpcCallError(RpcErrors.UnknownMethod(typeof method));
+  const entry = DISPATCH.get(method);
+  if (entry === undefined) throw new RpcCallError(RpcErrors.UnknownMethod(method));
+  if (!Array.isArray(params)) throw new RpcCallError(RpcErrors.BadParams(method, RpcErrors.ParamsNotArray()));
   return entry(h, params);
 }
 
