@@ -56,7 +56,7 @@ describe('the tarball', () => {
       'dist/src/testing/register.js',
       'dist/src/authoring/schema-derivation-process.js',
       'dist/codegen/extract/cli.js',
-      'dist/generated/pdk-index.json',
+      'generated/pdk-index.json',
     ])
       assert.ok(files.includes(f), `${f} is missing`);
     assert.match(fs.readFileSync(path.join(pkg, 'LICENSE'), 'utf8'), /^\s*Apache License\s+Version 2\.0, January 2004/);
