@@ -185,6 +185,18 @@ export const RpcErrors = {
     return `plugin ${String(name)} has no handler for phase ${String(phase)}`;
   },
   /**
+   * A Step for an event whose worker process died or was replaced (with `--workers` above 1). Kong logs it and the request goes on; the instance is untouched, so the text must never make Kong reset its instances.
+   */
+  EventLost(id: unknown): string {
+    return `event ${String(id)} was lost: the worker process running it stopped`;
+  },
+  /**
+   * A request a worker could not complete because the server's primary process did not answer it (with `--workers` above 1); the instance table is unchanged.
+   */
+  WorkerUnavailable(method: unknown, reason: unknown): string {
+    return `no worker process could take ${String(method)}: ${String(reason)}`;
+  },
+  /**
    * SetPluginDir with a path that is not a directory.
    */
   MissingPluginDir(dir: unknown): string {

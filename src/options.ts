@@ -1,4 +1,5 @@
 /** The server's tunables, with one object of defaults. */
+import type { IdAllocator } from './ids.js';
 import type { Logger } from './log.js';
 
 /** Options of a plugin server; every field has a default in {@link DEFAULT_SERVER_OPTIONS}. */
@@ -17,6 +18,19 @@ export interface ServerOptions {
   logger?: Logger;
   /** Told of every plugin failure besides the log line: a handler that threw, an instance that cannot run. */
   onPluginError?: (report: PluginErrorReport) => void;
+  /** The pid the greeting and GetStatus announce (a worker of a multi-process server names its primary). */
+  serverPid?: number;
+  /** Where event ids come from (a worker of a multi-process server draws from its own residue class). */
+  eventIds?: IdAllocator;
+  /** Called just before plugin code runs for an event (a worker's watchdog names the plugin that blocks). */
+  onPluginEnter?: (event: PluginEntry) => void;
+}
+
+/** The event whose plugin code is about to run, as {@link ServerOptions.onPluginEnter} sees it. */
+export interface PluginEntry {
+  readonly id: number;
+  readonly phase: string;
+  readonly instance: { readonly id: number; readonly plugin: { readonly name: string } };
 }
 
 /** A plugin failure, as {@link ServerOptions.onPluginError} receives it. */
@@ -30,7 +44,9 @@ export interface PluginErrorReport {
 }
 
 /** The defaults. */
-export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger' | 'onPluginError'>> = Object.freeze({
+export const DEFAULT_SERVER_OPTIONS: Readonly<
+  Omit<ServerOptions, 'logger' | 'onPluginError' | 'serverPid' | 'eventIds' | 'onPluginEnter'>
+> = Object.freeze({
   eventTtlMs: 60_000,
   instanceIdleMs: 60_000,
   sweepIntervalMs: 10_000,

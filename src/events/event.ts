@@ -19,7 +19,7 @@ import {
 } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
-import type { PluginErrorReport } from '../options.js';
+import type { PluginEntry, PluginErrorReport } from '../options.js';
 import { normalizeArgs } from '../pdk/args.js';
 import { EventEndedError, PdkError } from '../pdk/errors.js';
 import { fixResult } from '../pdk/results.js';
@@ -61,12 +61,14 @@ export class PluginEvent implements PdkTransport {
     private readonly onEnd: (event: PluginEvent, why: EventEnd) => void,
     private readonly logger: Logger,
     private readonly onPluginError?: (report: PluginErrorReport) => void,
+    private readonly onPluginEnter?: (event: PluginEntry) => void,
   ) {}
 
   /** Starts the handler; resolves with its first PDK call or `"ret"`. */
   begin(handler: (this: unknown, kong: ReturnType<typeof createPdk>) => unknown, self: unknown): Promise<EventReply> {
     const reply = this.nextReply();
     let result: unknown;
+    this.onPluginEnter?.(this);
     try {
       result = handler.call(self, createPdk(this));
     } catch (e) {
@@ -93,6 +95,7 @@ export class PluginEvent implements PdkTransport {
     this.inFlight = undefined;
     this.lastActive = Date.now();
     const reply = this.nextReply();
+    this.onPluginEnter?.(this);
     if (isError)
       call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
     else call.resolve(fixResult(data, call.flags));

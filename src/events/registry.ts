@@ -8,13 +8,12 @@ import type { EventReply, Phase } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
 import type { PluginInstance } from '../instances/instance.js';
 import type { Logger } from '../log.js';
-import type { PluginErrorReport } from '../options.js';
+import type { PluginEntry, PluginErrorReport } from '../options.js';
 import { PluginEvent, type EventEnd } from './event.js';
 
 /** The event table. */
 export class EventRegistry {
   private readonly byId = new Map<number, PluginEvent>();
-  private readonly ids = new IdAllocator();
   private readonly onEnd = (event: PluginEvent, why: EventEnd): void => {
     this.byId.delete(event.id);
     const inst = event.instance;
@@ -28,12 +27,19 @@ export class EventRegistry {
     private readonly ttlMs: number,
     private readonly logger: Logger,
     private readonly onPluginError?: (report: PluginErrorReport) => void,
+    private readonly ids: IdAllocator = new IdAllocator(),
+    private readonly onPluginEnter?: (event: PluginEntry) => void,
   ) {}
+
+  /** The id the next event is likely to get (a worker reports it so a successor starts past it). */
+  nextIdHint(): number {
+    return this.ids.peek();
+  }
 
   /** Starts `handler` as a new event of `instance`; resolves with its first move. */
   start(instance: PluginInstance, phase: Phase, handler: (kong: never) => unknown, self: unknown): Promise<EventReply> {
     const id = this.ids.allocate((n) => this.byId.has(n));
-    const event = new PluginEvent(id, instance, phase, this.onEnd, this.logger, this.onPluginError);
+    const event = new PluginEvent(id, instance, phase, this.onEnd, this.logger, this.onPluginError, this.onPluginEnter);
     this.byId.set(id, event);
     instance.runningEvents++;
     instance.lastUsed = event.lastActive;

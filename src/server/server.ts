@@ -31,12 +31,12 @@ export function prepareSocketPath(socketPath: string): void {
 /** A running plugin server. */
 export class PluginServer {
   readonly state: ServerState;
-  readonly handlers: RpcHandlers;
+  handlers: RpcHandlers;
   private server: net.Server | undefined;
   private socketPath: string | undefined;
   private readonly sockets = new Set<net.Socket>();
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly ctx: ConnectionContext;
+  private ctx: ConnectionContext;
 
   constructor(plugins: Map<string, LoadedPlugin>, pluginDir: string | undefined, options: Partial<ServerOptions> = {}) {
     this.state = new ServerState(plugins, pluginDir, options);
@@ -46,18 +46,23 @@ export class PluginServer {
       handlers: this.handlers,
       logger: this.state.logger,
       maxMessageBytes: this.state.options.maxMessageBytes,
-      greeting: this.state.options.greeting ? serverPidGreeting() : undefined,
+      greeting: this.state.options.greeting ? serverPidGreeting(this.state.options.serverPid) : undefined,
     };
+  }
+
+  /**
+   * Puts `wrap(handlers)` between the connections and the handlers (a worker of a multi-process
+   * server routes instance changes through its primary and Steps to the worker owning the event).
+   */
+  wrapHandlers(wrap: (base: RpcHandlers) => RpcHandlers): void {
+    this.handlers = wrap(this.handlers);
+    this.ctx = { ...this.ctx, handlers: this.handlers };
   }
 
   /** Listens on `socketPath` (a stale socket file there is removed first). */
   async listen(socketPath: string): Promise<void> {
     prepareSocketPath(socketPath);
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      serveConnection(socket, this.ctx);
-    });
+    const server = net.createServer({ noDelay: true }, (socket) => this.serveSocket(socket));
     server.on('error', (e) => this.state.logger.error(`listener error: ${errorText(e)}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -68,6 +73,22 @@ export class PluginServer {
     });
     this.server = server;
     this.socketPath = socketPath;
+    this.startSweeps();
+  }
+
+  /**
+   * Serves a connection accepted elsewhere (a worker of a multi-process server gets its
+   * connections from the primary, which holds the listening socket).
+   */
+  serveSocket(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    serveConnection(socket, this.ctx);
+  }
+
+  /** Starts the periodic expiry sweeps (listen does; a server without a listener calls it itself). */
+  startSweeps(): void {
+    if (this.sweepTimer) return;
     const every = this.state.options.sweepIntervalMs;
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();

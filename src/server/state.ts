@@ -19,7 +19,13 @@ export class ServerState {
     this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
     this.logger = options.logger ?? createLogger('info');
     this.instances = new InstanceRegistry(this.options.instanceIdleMs, this.logger);
-    this.events = new EventRegistry(this.options.eventTtlMs, this.logger, this.options.onPluginError);
+    this.events = new EventRegistry(
+      this.options.eventTtlMs,
+      this.logger,
+      this.options.onPluginError,
+      this.options.eventIds,
+      this.options.onPluginEnter,
+    );
     this.plugins = plugins;
     this.pluginDir = pluginDir;
   }
