@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
 import { errorText, type Logger, type LogLevel } from '../log.js';
+import { serverPidGreeting } from '../server/connection.js';
 import { prepareSocketPath } from '../server/server.js';
 import { firstEventId, successorIds } from './event-slots.js';
 import { IpcLink } from './ipc-link.js';
@@ -142,7 +143,14 @@ export class ClusterPrimary {
   /** Listens on `socketPath` (a stale socket file there is removed first). */
   async listen(socketPath: string): Promise<void> {
     prepareSocketPath(socketPath);
-    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.assign(socket));
+    // The greeting leaves from here at once, as a single-process server sends it on accept:
+    // a client that connects and closes (Kong 3.1–3.4's probe) still gets it.
+    const greeting = this.opts.greeting ? serverPidGreeting(process.pid) : undefined;
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      socket.on('error', () => {});
+      if (!greeting) this.assign(socket);
+      else socket.write(greeting, () => this.assign(socket));
+    });
     server.on('error', (e) => this.opts.logger.error(`listener error: ${errorText(e)}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -338,7 +346,7 @@ export class ClusterPrimary {
         eventTtlMs: this.opts.eventTtlMs,
         sweepIntervalMs: this.opts.sweepIntervalMs,
         maxMessageBytes: this.opts.maxMessageBytes,
-        greeting: this.opts.greeting,
+        greeting: false,
         serverPid: process.pid,
         eventIdStart: s.eventIdStart,
         lostRanges: lost,
@@ -478,6 +486,7 @@ export class ClusterPrimary {
 
   /** Hands an accepted connection to the next ready worker, round robin. */
   private assign(socket: net.Socket): void {
+    if (socket.destroyed) return;
     const n = this.slots.length;
     for (let k = 0; k < n; k++) {
       const s = this.slots[(this.next + k) % n]!;
