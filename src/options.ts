@@ -69,6 +69,10 @@ export interface CliDefaults {
   readonly logLevel: LogLevel;
   /** How long SIGTERM waits for running events before closing, in ms (Kong expects the process gone within a second). */
   readonly shutdownGraceMs: number;
+  /** Worker processes (`--workers`); 1 runs everything in the one process Kong started (see docs/workers.md). */
+  readonly workers: number;
+  /** A worker whose event loop stays blocked this long is replaced, in ms (`--max-blocked`; see docs/workers.md). */
+  readonly maxBlockedMs: number;
 }
 
 /** The CLI's defaults. */
@@ -78,4 +82,6 @@ export const DEFAULT_CLI_OPTIONS: CliDefaults = Object.freeze({
   onePluginSocketSuffix: '.socket',
   logLevel: 'warn',
   shutdownGraceMs: 500,
+  workers: 1,
+  maxBlockedMs: 5000,
 });

@@ -5,6 +5,7 @@
  */
 import type { InstanceInfo, ServerStatus, StartInstanceParams } from '../../generated/index.js';
 import type { LogLevel } from '../log.js';
+import type { ServerOptions } from '../options.js';
 
 /** One instance as the primary keeps it: enough to create it again in any worker. */
 export interface InstanceRecord {
@@ -19,6 +20,12 @@ export interface InstanceRecord {
 /** A range of event ids `[lo, hi)` that a dead worker may have handed out. */
 export type IdRange = readonly [number, number];
 
+/** The options a worker's server takes from the command line (functions cannot cross processes). */
+export type WorkerServerOptions = Omit<
+  ServerOptions,
+  'logger' | 'onPluginError' | 'serverPid' | 'eventIds' | 'onPluginEnter'
+>;
+
 /** What a worker needs to start. */
 export interface WorkerInit {
   slot: number;
@@ -29,10 +36,8 @@ export interface WorkerInit {
   logLevel: LogLevel;
   /** Send log lines to the primary instead of writing them to stderr (embedded servers, tests). */
   forwardLogs: boolean;
-  eventTtlMs: number;
-  sweepIntervalMs: number;
-  maxMessageBytes: number;
-  greeting: boolean;
+  /** The server's options (every one that survives JSON); the worker adds its own hooks. */
+  server: WorkerServerOptions;
   serverPid: number;
   eventIdStart: number;
   /** Ids of this slot's dead predecessors whose Steps get the "event lost" error. */

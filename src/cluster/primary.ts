@@ -28,6 +28,7 @@ import type {
   WorkerCounters,
   WorkerInspection,
   WorkerRequest,
+  WorkerServerOptions,
   WorkerStatusPart,
 } from './messages.js';
 
@@ -43,11 +44,8 @@ export interface ClusterOptions {
   logLevel: LogLevel;
   /** Workers send their log lines to `logger` (embedded use) instead of writing to stderr. */
   forwardLogs?: boolean;
-  eventTtlMs: number;
-  instanceIdleMs: number;
-  sweepIntervalMs: number;
-  maxMessageBytes: number;
-  greeting: boolean;
+  /** The server's options, for every worker (the primary uses the idle time, sweep interval and greeting). */
+  server: WorkerServerOptions;
   /** A worker whose loop stays blocked this long is replaced; 0 turns the watchdog off. */
   maxBlockedMs: number;
 }
@@ -131,7 +129,7 @@ export class ClusterPrimary {
     const ready = new Promise<string[]>((resolve, reject) => (this.firstReady = { resolve, reject }));
     for (const s of this.slots) this.spawn(s);
     await ready;
-    const every = this.opts.sweepIntervalMs;
+    const every = this.opts.server.sweepIntervalMs;
     const sweep = setInterval(() => void this.sweep(Date.now()), every);
     const watch = setInterval(() => this.watchBeats(), 250);
     sweep.unref();
@@ -145,7 +143,7 @@ export class ClusterPrimary {
     prepareSocketPath(socketPath);
     // The greeting leaves from here at once, as a single-process server sends it on accept:
     // a client that connects and closes (Kong 3.1–3.4's probe) still gets it.
-    const greeting = this.opts.greeting ? serverPidGreeting(process.pid) : undefined;
+    const greeting = this.opts.server.greeting ? serverPidGreeting(process.pid) : undefined;
     const server = net.createServer({ pauseOnConnect: true }, (socket) => {
       socket.on('error', () => {});
       if (!greeting) this.assign(socket);
@@ -210,7 +208,8 @@ export class ClusterPrimary {
       }
     for (const rec of [...this.instances.values()]) {
       const used = last.get(rec.id);
-      if (used === undefined || (running.get(rec.id) ?? 0) > 0 || now - used <= this.opts.instanceIdleMs) continue;
+      if (used === undefined || (running.get(rec.id) ?? 0) > 0 || now - used <= this.opts.server.instanceIdleMs)
+        continue;
       this.instances.delete(rec.id);
       this.opts.logger.info(
         `instance ${rec.id} of ${rec.name} expired after ${Math.round((now - used) / 1000)} s idle`,
@@ -343,14 +342,11 @@ export class ClusterPrimary {
         only: this.opts.only,
         logLevel: this.opts.logLevel,
         forwardLogs: this.opts.forwardLogs ?? false,
-        eventTtlMs: this.opts.eventTtlMs,
-        sweepIntervalMs: this.opts.sweepIntervalMs,
-        maxMessageBytes: this.opts.maxMessageBytes,
-        greeting: false,
+        server: this.opts.server,
         serverPid: process.pid,
         eventIdStart: s.eventIdStart,
         lostRanges: lost,
-        lostRangesUntil: Date.now() + this.opts.eventTtlMs + 1000,
+        lostRangesUntil: Date.now() + this.opts.server.eventTtlMs + 1000,
         instances: [...this.instances.values()],
         runDir: this.runDir,
         downSlots: this.slots.filter((o) => o !== s && !o.ready).map((o) => o.slot),

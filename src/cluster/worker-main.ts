@@ -66,12 +66,10 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
   const watchdog = new Watchdog();
   const server = new PluginServer(served, init.dir, {
     logger,
-    eventTtlMs: init.eventTtlMs,
-    // Idle expiry is the primary's decision (an instance is idle only when idle in every worker).
+    ...init.server,
+    // The primary greets (at accept); idle expiry is the primary's decision (an instance is idle only when idle in every worker).
+    greeting: false,
     instanceIdleMs: Number.MAX_SAFE_INTEGER,
-    sweepIntervalMs: init.sweepIntervalMs,
-    maxMessageBytes: init.maxMessageBytes,
-    greeting: init.greeting,
     serverPid: init.serverPid,
     eventIds: new IdAllocator(init.eventIdStart, init.slots),
     onPluginEnter: watchdog.enter,
@@ -82,7 +80,7 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
     init.runDir,
     logger,
     (method, params): EventReply | Promise<EventReply> => h.localStep(method, params),
-    init.maxMessageBytes,
+    init.server.maxMessageBytes,
   );
   const h: ClusterWorkerHandlers = new ClusterWorkerHandlers(base, server.state, link, router, init.slot, init.slots, {
     ranges: init.lostRanges,

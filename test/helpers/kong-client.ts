@@ -15,6 +15,7 @@ import type { LoadedPlugin } from '../../src/plugins/types.js';
 import { PluginServer } from '../../src/server/server.js';
 import { encodeRequest, MessageDecoder } from '../../src/wire/index.js';
 import { fixture } from './paths.js';
+import { TEST_WORKERS } from './workers.js';
 
 /** A decoded reply `[1, msgid, error, result]`. */
 export interface Reply {
@@ -123,13 +124,6 @@ export class KongConnection {
   }
 }
 
-/**
- * How many worker processes the servers of the tests run: `KTS_TEST_WORKERS` (default 1, the
- * single-process server in this process; 2 or more: a primary in this process and that many
- * worker processes, as `--workers N` runs them).
- */
-export const TEST_WORKERS = Math.max(1, Number(process.env.KTS_TEST_WORKERS ?? '1') || 1);
-
 /** The use of one instance, summed over the workers that have it. */
 export interface InstanceUseView {
   runningEvents: number;
@@ -222,18 +216,21 @@ export async function startTestServer(
       pluginNames: async () => [...st.plugins.keys()],
     };
   }
-  const o = { ...DEFAULT_SERVER_OPTIONS, ...options };
+  const {
+    logger: _logger,
+    onPluginError: _onError,
+    serverPid: _pid,
+    eventIds: _ids,
+    onPluginEnter: _enter,
+    ...rest
+  } = options;
   const cluster = new ClusterPrimary({
     workers,
     dir,
     logger,
     logLevel: 'debug',
     forwardLogs: true,
-    eventTtlMs: o.eventTtlMs,
-    instanceIdleMs: o.instanceIdleMs,
-    sweepIntervalMs: o.sweepIntervalMs,
-    maxMessageBytes: o.maxMessageBytes,
-    greeting: o.greeting,
+    server: { ...DEFAULT_SERVER_OPTIONS, ...rest },
     maxBlockedMs: 5000,
   });
   await cluster.start();
