@@ -46,8 +46,6 @@ export interface WorkerInit {
   instances: InstanceRecord[];
   /** Directory of the workers' peer sockets. */
   runDir: string;
-  /** Slots that are down at this moment. */
-  downSlots: number[];
   /** 0: no watchdog. */
   maxBlockedMs: number;
 }
@@ -123,6 +121,7 @@ export type ChannelMessage =
   | { t: 'init'; init: WorkerInit }
   | { t: 'conn' }
   | { t: 'slot'; slot: number; up: boolean }
+  | { t: 'slots'; down: number[] }
   | { t: 'stop'; graceMs: number }
   | { t: 'ready'; plugins: string[] }
   | { t: 'failed'; error: string }

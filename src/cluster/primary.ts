@@ -79,8 +79,6 @@ export interface ClusterCounters {
 }
 
 const EMPTY_COUNTERS: WorkerCounters = { events: 0, forwardedSteps: 0, blockedMs: 0, nextEventId: 0 };
-/** A worker that dies this soon after starting is restarted after a pause, not at once. */
-const EARLY_DEATH_MS = 2000;
 
 class WorkerSlot {
   child: ChildProcess | undefined;
@@ -119,7 +117,10 @@ export class ClusterPrimary {
   private firstReady: { resolve(names: string[]): void; reject(e: Error): void } | undefined;
   private plugins: string[] = [];
 
-  constructor(private readonly opts: ClusterOptions) {
+  private readonly opts: ClusterOptions;
+
+  constructor(opts: ClusterOptions) {
+    this.opts = { ...opts, dir: path.resolve(opts.dir) };
     this.slots = Array.from({ length: opts.workers }, (_, i) => new WorkerSlot(i));
     this.runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-ts-pluginserver-'));
   }
@@ -349,7 +350,6 @@ export class ClusterPrimary {
         lostRangesUntil: Date.now() + this.opts.server.eventTtlMs + 1000,
         instances: [...this.instances.values()],
         runDir: this.runDir,
-        downSlots: this.slots.filter((o) => o !== s && !o.ready).map((o) => o.slot),
         maxBlockedMs: this.opts.maxBlockedMs,
       },
     });
@@ -393,6 +393,8 @@ export class ClusterPrimary {
     }
     s.ready = true;
     s.lastBeat = Date.now();
+    // Messages to a worker still loading are dropped: it learns which slots are down now.
+    link.post({ t: 'slots', down: this.slots.filter((o) => !o.ready).map((o) => o.slot) });
     if (s.generation > 0) this.opts.logger.info(`worker ${s.slot} (pid ${s.child?.pid}) is serving again`);
     for (const o of this.slots) if (o !== s) o.link?.post({ t: 'slot', slot: s.slot, up: true });
     if (this.plugins.length === 0) this.plugins = plugins;
@@ -405,6 +407,7 @@ export class ClusterPrimary {
 
   private onExit(s: WorkerSlot, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (s.child !== child) return;
+    const wasReady = s.ready;
     s.ready = false;
     s.link?.fail('the worker exited');
     s.link = undefined;
@@ -418,9 +421,8 @@ export class ClusterPrimary {
       this.firstReady = undefined;
       return;
     }
-    const early = Date.now() - s.startedAt < EARLY_DEATH_MS;
-    s.earlyDeaths = early ? s.earlyDeaths + 1 : 0;
-    // A worker that keeps dying at once (a plugin failing at load) is retried with a pause.
+    // A worker that keeps dying before it serves (a plugin failing at load) is retried with a pause.
+    s.earlyDeaths = wasReady ? 0 : s.earlyDeaths + 1;
     const delay = s.earlyDeaths > 1 ? Math.min(5000, 250 * 2 ** (s.earlyDeaths - 2)) : 0;
     this.opts.logger.error(
       `worker ${s.slot} (pid ${child.pid}) ${why}; ${delay ? `replacing it in ${delay} ms` : 'replacing it'} with every live instance`,

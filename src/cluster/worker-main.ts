@@ -87,7 +87,6 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
     until: init.lostRangesUntil,
   });
   server.wrapHandlers(() => h);
-  for (const s of init.downSlots) router.setSlot(s, false);
   for (const rec of init.instances) {
     try {
       logger.muted = true;
@@ -101,9 +100,6 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
   }
   await router.listen();
   server.startSweeps();
-  watchdog.start([...served.keys()], init.maxBlockedMs, REPORT_FD, (e) =>
-    logger.error(`the watchdog thread stopped: ${errorText(e)}`),
-  );
 
   const counters = (): WorkerCounters => ({
     events: server.state.events.size,
@@ -116,6 +112,7 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
   routes.other = (m, socket) => {
     if (m.t === 'conn' && socket) server.serveSocket(socket);
     else if (m.t === 'slot') router.setSlot(m.slot, m.up);
+    else if (m.t === 'slots') for (let k = 0; k < init.slots; k++) router.setSlot(k, !m.down.includes(k));
     else if (m.t === 'stop') {
       router.close();
       server.close(m.graceMs).then(
@@ -155,6 +152,10 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
     }
   };
   link.post({ t: 'ready', plugins: [...served.keys()] });
+  // The thread starts once the worker serves: a replacement is not kept waiting for it.
+  watchdog.start([...served.keys()], init.maxBlockedMs, REPORT_FD, (e) =>
+    logger.error(`the watchdog thread stopped: ${errorText(e)}`),
+  );
 }
 
 /** Waits for the primary's init message, then runs; exits when the primary goes away. */
