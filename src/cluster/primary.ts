@@ -464,6 +464,8 @@ export class ClusterPrimary {
       : 'outside any plugin handler';
     s.killing = `was blocked for ${secs} s ${what}, beyond --max-blocked ${this.opts.maxBlockedMs / 1000} s, and was killed`;
     s.blockedRestarts++;
+    // The worker cannot send its last heartbeat: the block is counted from the report.
+    s.pastBlockedMs += r.blockedMs;
     this.opts.logger.error(`worker ${s.slot} (pid ${s.child.pid}) blocked for ${secs} s ${what}`);
     s.child.kill('SIGKILL');
   }

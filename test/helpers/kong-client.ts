@@ -170,6 +170,7 @@ export async function startTestServer(
   options: Partial<ServerOptions> = {},
   dir = fixture('plugins'),
   workers = TEST_WORKERS,
+  maxBlockedMs = 5000,
 ): Promise<TestServer> {
   const { plugins, failures } = await loadPluginDir(dir);
   if (failures.length) throw new Error(`fixture plugins failed to load: ${JSON.stringify(failures)}`);
@@ -231,7 +232,7 @@ export async function startTestServer(
     logLevel: 'debug',
     forwardLogs: true,
     server: { ...DEFAULT_SERVER_OPTIONS, ...rest },
-    maxBlockedMs: 5000,
+    maxBlockedMs,
   });
   await cluster.start();
   await cluster.listen(socketPath);
