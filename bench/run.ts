@@ -90,8 +90,8 @@ function usage(): never {
   --quiet-wait S          before each run, wait up to S s for other processes to go idle [BENCH_QUIET_WAIT, 60]
   --retries N             repeat a run disturbed by other processes up to N times  [BENCH_RETRIES, 2]
   --noise-limit CORES     "disturbed" = other processes used more than this         [BENCH_NOISE_LIMIT, 0.15]
-  --skip LIST             skip phases: echo,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
-  --only LIST             run only these servers: ours,theirs,ceiling
+  --skip LIST             skip phases: idle,echo,cpu,hog,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
+  --only LIST             run only these servers: ours,oursw,theirs,ceiling (oursw: ours with --workers auto)
   --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
   --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
   --out FILE              Markdown output file         [BENCH_OUT, bench/out/results.md]
@@ -142,7 +142,7 @@ function parseSettings(argv: string[]): Settings {
   let only: Set<Who> | null = null;
   if (onlyRaw !== undefined) {
     const names = onlyRaw.split(',').filter((x) => x !== '');
-    if (names.length === 0 || names.some((x) => x !== 'ours' && x !== 'theirs' && x !== 'ceiling')) usage();
+    if (names.length === 0 || names.some((x) => !['ours', 'oursw', 'theirs', 'ceiling'].includes(x))) usage();
     only = new Set(names as Who[]);
   }
   let theirsBin = pick('theirs-bin', 'BENCH_THEIRS_BIN') ?? '';
@@ -363,6 +363,9 @@ interface LgResult {
   scenario: string;
   conns: number;
   wall_s: number;
+  /** events slower than slow_ms (with --slow-ms) */
+  slow?: number;
+  slow_ms?: number;
   events: number;
   abandoned: number;
   exits: number;
@@ -414,7 +417,13 @@ function lastJson<T>(stdout: string): T | null {
 
 // ------------------------------------------------------------------ servers
 
-type Who = 'ours' | 'theirs' | 'ceiling';
+/** `oursw`: our server with `--workers auto` (one worker process per CPU). */
+type Who = 'ours' | 'oursw' | 'theirs' | 'ceiling';
+
+/** True for both of our servers (one process, and with workers). */
+function isOurs(who: Who): boolean {
+  return who === 'ours' || who === 'oursw';
+}
 
 class PluginServer {
   proc: ChildProcess | null = null;
@@ -433,6 +442,8 @@ class PluginServer {
     readonly bin: string,
     readonly prefix: string,
     readonly pin: boolean,
+    /** flags every start of this server gets (e.g. `--workers auto`) */
+    readonly baseArgs: string[] = [],
   ) {
     this.sock = path.join(prefix, `${who}.sock`);
     this.logFile = path.join(prefix, `${who}.log`);
@@ -458,6 +469,7 @@ class PluginServer {
       this.prefix,
       '--sock-name',
       path.basename(this.sock),
+      ...this.baseArgs,
       ...extraArgs,
     ];
     // node is started directly (no shell, no env wrapper); with --pin, taskset
@@ -772,9 +784,11 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     const ceiling = sums.get('ceiling');
     for (const s of servers) {
       const x = sums.get(s.who) as Summary;
-      const ratio = s.who === 'ours' && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
-      const p99ratio = s.who === 'ours' && theirs ? fmtRatio(x.p99, theirs.p99) : '';
-      const ceilRatio = s.who === 'ours' && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
+      const ours1 = sums.get('ours');
+      const ratio = isOurs(s.who) && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
+      const p99ratio = isOurs(s.who) && theirs ? fmtRatio(x.p99, theirs.p99) : '';
+      const ceilRatio = isOurs(s.who) && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
+      const w1Ratio = s.who === 'oursw' && ours1 ? fmtRatio(x.eventsPerS, ours1.eventsPerS) : '';
       rows.push([
         String(conns),
         s.label,
@@ -789,6 +803,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
         ratio,
         p99ratio,
         ceilRatio,
+        w1Ratio,
         x.perRound.map(fmtInt).join(' / '),
       ]);
       if (conns > 1) hops.push(`${conns} conns ${s.who}: ${fmtPct(x.hop)}`);
@@ -825,6 +840,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
         'ours/theirs events/s',
         'ours/theirs p99',
         'ours/ceiling events/s',
+        'workers auto / workers 1',
         'events/s per round',
       ],
       rows,
@@ -834,9 +850,181 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
   ].join('\n');
 }
 
+/** Idle memory of each server, the whole process tree (a primary and its workers count together). */
+async function idlePhase(servers: PluginServer[]): Promise<string> {
+  await sleep(3000); // let start-up garbage be collected
+  const rows = servers
+    .filter((s) => s.who !== 'ceiling' && s.alive)
+    .map((s) => [s.label, String(1 + descendants(s.measurePid).length), fmtMiB(s.rss())]);
+  const one = servers.find((s) => s.who === 'ours');
+  const many = servers.find((s) => s.who === 'oursw');
+  const ratio =
+    one && many ? ` With workers the tree holds ${fmtRatio(many.rss(), one.rss())} the one-process RSS.` : '';
+  return [
+    `## Idle memory`,
+    ``,
+    `RSS (\`VmRSS\`) of each server's process tree, summed, 3 s after start with no load.${ratio} ` +
+      `Summed RSS counts the Node binary's shared pages once per process.`,
+    ``,
+    table(['server', 'processes', 'RSS'], rows),
+  ].join('\n');
+}
+
+/** The cpu scenario: bench-cpu (6 RSA-2048 verifications per event between its PDK calls). */
+async function cpuPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
+  const servers = all.filter((s) => s.who !== 'ceiling');
+  const conns = 64;
+  const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
+  for (let round = 1; round <= cfg.rounds; round++) {
+    for (const s of servers) {
+      if (!(await revive(s, problems))) continue;
+      log(`cpu conns=${conns} round ${round}/${cfg.rounds} ${s.label}`);
+      const r = await measureClean(
+        s,
+        { plugin: 'bench-cpu', config: {} },
+        [
+          '--conns',
+          String(conns),
+          '--scenario',
+          'echo',
+          '--duration',
+          String(cfg.duration),
+          '--warmup',
+          String(cfg.warmup),
+          '--timeout',
+          String(cfg.duration + cfg.warmup + 120),
+        ],
+        cfg,
+      );
+      if (isRun(r))
+        log(`  ${fmtInt(r.lg.events_per_s)} events/s, p99 ${fmtUs(r.lg.p99_us)}, server CPU ${fmtPct(r.serverCpu)}`);
+      else log(`  FAILED: ${r.failed.split('\n')[0]}`);
+      runs.get(s.who)?.push(r);
+    }
+  }
+  const sums = new Map<Who, Summary>(servers.map((s) => [s.who, summarize(runs.get(s.who) ?? [])]));
+  const theirs = sums.get('theirs');
+  const ours1 = sums.get('ours');
+  const rows = servers.map((s) => {
+    const x = sums.get(s.who)!;
+    for (const f of x.failures) problems.push(`cpu ${s.label}: ${f}`);
+    if (x.errors) problems.push(`cpu ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
+    noisy(problems, `cpu ${s.label}`, x.otherLoad);
+    return [
+      s.label,
+      fmtInt(x.eventsPerS),
+      fmtUs(x.p50),
+      fmtUs(x.p99),
+      fmtPct(x.serverCpu),
+      fmtPct(x.lgCpu),
+      fmtLoad(x.otherLoad),
+      isOurs(s.who) && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '',
+      s.who === 'oursw' && ours1 ? fmtRatio(x.eventsPerS, ours1.eventsPerS) : '',
+      x.perRound.map(fmtInt).join(' / '),
+    ];
+  });
+  return [
+    `## CPU-bound plugin`,
+    ``,
+    `Plugin \`bench-cpu\`: the 4 PDK calls of bench-echo with 6 RSA-2048 signature verifications between them; ` +
+      `${conns} connections, ${cfg.rounds} round(s) of ${cfg.duration} s, servers alternating; medians shown.`,
+    ``,
+    table(
+      [
+        'server',
+        'events/s',
+        'p50',
+        'p99',
+        'server CPU',
+        'loadgen CPU',
+        'other load',
+        'ours/theirs events/s',
+        'workers auto / workers 1',
+        'events/s per round',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+/**
+ * The hog scenario: echo load on one instance while another plugin's single event blocks its
+ * process for `hogMs`. Reported: the echo events' figures and how many waited (took > 100 ms).
+ */
+async function hogPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
+  const servers = all.filter((s) => s.who !== 'ceiling');
+  const conns = 64;
+  const hogMs = 3000;
+  const duration = cfg.quick ? 5 : 8;
+  const slowMs = 100;
+  const rows: string[][] = [];
+  for (const s of servers) {
+    if (!(await revive(s, problems))) continue;
+    const hog = await s.instance('bench-hog', { ms: hogMs });
+    log(`hog ${s.label}: echo at ${conns} conns for ${duration} s, one ${hogMs} ms block after 2 s`);
+    await waitQuiet(cfg.quietWait, cfg.noiseLimit);
+    const echo = measure(
+      s,
+      { plugin: 'bench-echo', config: {} },
+      [
+        '--conns',
+        String(conns),
+        '--scenario',
+        'echo',
+        '--duration',
+        String(duration),
+        '--slow-ms',
+        String(slowMs),
+        '--timeout',
+        String(duration + 120),
+      ],
+      lgCpu(cfg),
+    );
+    await sleep(2000);
+    const t0 = Date.now();
+    const blocker = await execLoadgen(
+      ['run', '--socket', s.sock, '--instance', String(hog), '--conns', '1', '--events', '1', '--timeout', '60'],
+      null,
+    );
+    const hogWall = Date.now() - t0;
+    const r = await echo;
+    const b = lastJson<LgResult>(blocker.stdout);
+    if (!isRun(r)) {
+      problems.push(`hog ${s.label}: ${r.failed.split('\n')[0]}`);
+      continue;
+    }
+    if (!b || !b.ok)
+      problems.push(`hog ${s.label}: the blocking event failed (${b?.first_error ?? blocker.stderr.trim()})`);
+    if (r.lg.errors) problems.push(`hog ${s.label}: ${r.lg.errors} RPC errors (first: ${r.lg.first_error})`);
+    rows.push([
+      s.label,
+      fmtInt(r.lg.events),
+      fmtInt(r.lg.events_per_s),
+      fmtUs(r.lg.p50_us),
+      fmtUs(r.lg.p99_us),
+      fmtUs(r.lg.max_us),
+      `${fmtInt(r.lg.slow ?? 0)} (${fmtPct((r.lg.slow ?? 0) / Math.max(1, r.lg.events))})`,
+      `${(hogWall / 1000).toFixed(1)} s`,
+    ]);
+  }
+  return [
+    `## A plugin that blocks its process`,
+    ``,
+    `Echo load (\`bench-echo\`, ${conns} connections, ${duration} s) while, after 2 s, one event of \`bench-hog\` ` +
+      `spins synchronously for ${hogMs} ms in its handler. "waited" counts the echo events that took more than ` +
+      `${slowMs} ms. With one process every event in flight waits for the spin; with workers, only the events that ` +
+      `need the blocked worker wait: those holding a connection the blocked worker serves, and those it owns. ` +
+      `The others, and every event begun after the block on a connection of another worker, finish in normal time. ` +
+      `(The block is shorter than \`--max-blocked\`, so no worker is replaced here.)`,
+    ``,
+    table(['server', 'echo events', 'events/s', 'p50', 'p99', 'max', 'waited', 'blocking event took'], rows),
+  ].join('\n');
+}
+
 async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   // the ceiling only knows the echo scenario
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
+  const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
   const rows: string[][] = [];
   for (const size of cfg.rawbodySizes) {
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
@@ -920,7 +1108,8 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
 }
 
 async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
+  const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
   const rows: string[][] = [];
   for (const s of servers) {
     // a fresh process, so that the figures do not depend on the earlier phases
@@ -1048,7 +1237,20 @@ async function main(): Promise<void> {
   const wanted = (who: Who): boolean => cfg.only === null || cfg.only.has(who);
   if (wanted('ours')) {
     if (fs.existsSync(cfg.oursBin)) {
-      servers.push(new PluginServer('ours', 'kong-ts-pdk (ours)', cfg.oursBin, prefix, cfg.pin));
+      servers.push(
+        new PluginServer('ours', 'kong-ts-pdk (ours) --workers 1', cfg.oursBin, prefix, cfg.pin, ['--workers', '1']),
+      );
+      if (wanted('oursw'))
+        servers.push(
+          new PluginServer(
+            'oursw',
+            `kong-ts-pdk (ours) --workers auto (${os.availableParallelism()})`,
+            cfg.oursBin,
+            prefix,
+            cfg.pin,
+            ['--workers', 'auto'],
+          ),
+        );
     } else {
       const msg = `our server ${path.relative(ROOT, cfg.oursBin)} does not exist yet: skipping "ours", measuring kong-js-pdk only`;
       log(msg);
@@ -1101,7 +1303,10 @@ async function main(): Promise<void> {
     servers.splice(0, servers.length, ...started);
     if (servers.length === 0) throw new Error('no server could be started');
 
+    if (!cfg.skip.has('idle')) sections.push(await idlePhase(servers));
     if (!cfg.skip.has('echo')) sections.push(await echoPhase(cfg, servers, problems));
+    if (!cfg.skip.has('cpu')) sections.push(await cpuPhase(cfg, servers, problems));
+    if (!cfg.skip.has('hog')) sections.push(await hogPhase(cfg, servers, problems));
     if (!cfg.skip.has('rawbody')) sections.push(await rawbodyPhase(cfg, servers, problems));
     if (!cfg.skip.has('soak')) sections.push(await soakPhase(cfg, servers, problems));
     for (const s of servers) for (const n of s.notes) notes.push(`${s.label}: ${n}`);
