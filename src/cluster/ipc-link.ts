@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type * as net from 'node:net';
-import { RpcCallError } from '../../generated/index.js';
+import { RpcCallError } from '../../generated/rpc.js';
 import { errorText } from '../log.js';
 import type { ChannelMessage, PrimaryRequest, ReplyTypes, WorkerRequest } from './messages.js';
 

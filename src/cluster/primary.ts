@@ -12,10 +12,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '../../generated/index.js';
+import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '../../generated/rpc.js';
 import { IdAllocator } from '../ids.js';
 import { errorText, type Logger, type LogLevel } from '../log.js';
-import { serverPidGreeting } from '../server/connection.js';
+import { encodeNotification } from '../wire/encoder.js';
 import { prepareSocketPath } from '../server/server.js';
 import { firstEventId, successorIds } from './event-slots.js';
 import { IpcLink } from './ipc-link.js';
@@ -144,7 +144,7 @@ export class ClusterPrimary {
     prepareSocketPath(socketPath);
     // The greeting leaves from here at once, as a single-process server sends it on accept:
     // a client that connects and closes (Kong 3.1–3.4's probe) still gets it.
-    const greeting = this.opts.server.greeting ? serverPidGreeting(process.pid) : undefined;
+    const greeting = this.opts.server.greeting ? encodeNotification('serverPid', process.pid) : undefined;
     const server = net.createServer({ pauseOnConnect: true }, (socket) => {
       socket.on('error', () => {});
       if (!greeting) this.assign(socket);
