@@ -14,7 +14,6 @@ import {
   type ServerStatus,
   type StartInstanceParams,
   type StepErrorParams,
-  type StepMethodName,
   type StepParams,
 } from '../../generated/index.js';
 import { errorText } from '../log.js';
@@ -75,10 +74,11 @@ export class ClusterWorkerHandlers implements RpcHandlers {
     return this.base.HandleEvent(params);
   }
 
-  Step(params: StepParams, method: StepMethodName): EventReply | Promise<EventReply> {
+  Step(params: StepParams): EventReply | Promise<EventReply> {
+    // Every Step variant is one handler (rpc.yaml): the owner answers them all as plugin.Step.
     const owner = ownerSlot(params.EventId, this.slots);
-    if (owner !== this.slot) return this.router.forward(owner, params.EventId, method, [params]);
-    return this.localStep(method, [params]);
+    if (owner !== this.slot) return this.router.forward(owner, params.EventId, 'plugin.Step', [params]);
+    return this.localStep('plugin.Step', [params]);
   }
 
   StepError(params: StepErrorParams): EventReply | Promise<EventReply> {
@@ -93,7 +93,7 @@ export class ClusterWorkerHandlers implements RpcHandlers {
     if (!this.state.events.get(p.EventId) && Date.now() < this.lost.until && inRanges(p.EventId, this.lost.ranges))
       throw new RpcCallError(RpcErrors.EventLost(p.EventId));
     if (method === 'plugin.StepError') return this.base.StepError(p as StepErrorParams);
-    return this.base.Step(p, method as StepMethodName);
+    return this.base.Step(p);
   };
 
   /** Creates an instance the primary allocated (no-op if it exists already). */
