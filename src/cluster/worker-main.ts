@@ -3,6 +3,7 @@
  * the plugins, creates every live instance under the primary's ids, serves the Kong connections
  * the primary hands it, and answers Steps of its own events from the other workers.
  */
+import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import type { EventReply } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
@@ -32,6 +33,9 @@ function forwardingLogger(level: LogLevel, link: () => IpcLink | undefined): Log
     enabled: (l) => LOG_LEVELS.indexOf(l) <= max,
   };
 }
+
+/** Cleans up after the primary's death (set once the worker runs). */
+let onPrimaryGone = (): void => {};
 
 /** What the worker does with messages once it runs. */
 interface Routes {
@@ -109,6 +113,14 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
   });
   setInterval(() => link.post({ t: 'beat', counters: counters() }), BEAT_MS).unref();
 
+  onPrimaryGone = () => {
+    router.close();
+    try {
+      fs.rmdirSync(init.runDir);
+    } catch {
+      // another worker's socket is still there; the last one removes the directory
+    }
+  };
   routes.other = (m, socket) => {
     if (m.t === 'conn' && socket) server.serveSocket(socket);
     else if (m.t === 'slot') router.setSlot(m.slot, m.up);
@@ -179,7 +191,12 @@ function main(): void {
     (body) => routes.request(body),
     (m, socket) => routes.other(m, socket),
   );
-  process.on('disconnect', () => process.exit(0));
+  // The primary is gone (even killed outright): remove this worker's peer socket, and the
+  // directory once the last worker has, then go.
+  process.on('disconnect', () => {
+    onPrimaryGone();
+    process.exit(0);
+  });
 }
 
 if (require.main === module) main();
