@@ -4,9 +4,9 @@
  */
 import { installShutdown } from '../cli/process.js';
 import { errorText, type Logger, type LogLevel } from '../log.js';
-import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../options.js';
-import type { WorkerServerOptions } from './messages.js';
+import type { ServerOptions } from '../options.js';
 import { ClusterPrimary } from './primary.js';
+import { workerServerOptions } from './worker-options.js';
 
 /** What the command line asked for. */
 export interface WorkersRequest {
@@ -23,9 +23,7 @@ export interface WorkersRequest {
 
 /** Starts the primary and its workers; resolves with the served plugin names, or an exit code after an error. */
 export async function serveWithWorkers(req: WorkersRequest): Promise<string[] | number> {
-  const server: WorkerServerOptions = { ...DEFAULT_SERVER_OPTIONS };
-  for (const [k, v] of Object.entries(req.server))
-    if (typeof v !== 'function' && typeof v !== 'object') Object.assign(server, { [k]: v });
+  const server = workerServerOptions(req.server);
   const primary = new ClusterPrimary({
     workers: req.workers,
     dir: req.dir,

@@ -9,8 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RpcArgs, RpcCall, RpcMethodName, RpcResult } from '../../generated/index.js';
 import { ClusterPrimary } from '../../src/cluster/primary.js';
+import { workerServerOptions } from '../../src/cluster/worker-options.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../../src/options.js';
+import type { ServerOptions } from '../../src/options.js';
 import { loadPluginDir } from '../../src/plugins/loader.js';
 import type { LoadedPlugin } from '../../src/plugins/types.js';
 import { PluginServer } from '../../src/server/server.js';
@@ -229,21 +230,13 @@ export async function startTestServer(
       pluginNames: async () => [...st.plugins.keys()],
     };
   }
-  const {
-    logger: _logger,
-    onPluginError: _onError,
-    serverPid: _pid,
-    eventIds: _ids,
-    onPluginEnter: _enter,
-    ...rest
-  } = options;
   const cluster = new ClusterPrimary({
     workers,
     dir,
     logger,
     logLevel: 'debug',
     forwardLogs: true,
-    server: { ...DEFAULT_SERVER_OPTIONS, ...rest },
+    server: workerServerOptions(options),
     maxBlockedMs,
   });
   await cluster.start();
