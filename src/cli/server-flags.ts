@@ -24,6 +24,8 @@ export interface ServerCliConfig {
   dumpInfo: string | undefined;
   /** `-v` repetitions. */
   verbose: number;
+  /** `--watch`: reload changed plugins (development). */
+  watch: boolean;
   logLevel: LogLevel | undefined;
   /** `--workers`: worker processes (1: no extra process). */
   workers: number | undefined;
@@ -46,6 +48,7 @@ export function emptyCliConfig(): ServerCliConfig {
     dumpAll: false,
     dumpInfo: undefined,
     verbose: 0,
+    watch: false,
     logLevel: undefined,
     workers: undefined,
     maxBlockedMs: undefined,
@@ -138,6 +141,11 @@ export const SERVER_FLAGS: readonly Flag[] = [
     names: ['no-greeting'],
     help: 'do not send the serverPid notification on connect',
     apply: (c) => (c.server.greeting = false),
+  },
+  {
+    names: ['watch'],
+    help: 'development: reload plugins when their files change; instances started after a change run the new code (a changed schema still needs Kong restarted)',
+    apply: (c) => (c.watch = true),
   },
   {
     names: ['workers'],
