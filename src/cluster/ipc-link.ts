@@ -56,7 +56,7 @@ export class IpcLink {
         return;
       }
       const rid = this.nextRid++;
-      this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(rid, { resolve, reject });
       if (!this.post({ t: 'req', rid, body })) {
         this.pending.delete(rid);
         reject(new Error('the channel is closed'));

@@ -249,7 +249,8 @@ export class ClusterPrimary {
     }
     for (const s of live) {
       const i = live.indexOf(s);
-      if (parts[i]) s.counters = parts[i]!.counters;
+      const part = parts[i];
+      if (part) s.counters = part.counters;
     }
     return {
       Pid: process.pid,

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startInstance, startTestServer, type KongConnection } from '../helpers/kong-client.js';
+import { startInstance, startTestServer, type KongConnection, type Reply } from '../helpers/kong-client.js';
 import { fixture } from '../helpers/paths.js';
 
 const CONTRACT = /no plugin instance/i;
@@ -69,7 +69,7 @@ test('SIGKILL of a worker mid-load: no instance lost, no event of the other work
         const eventId = ev.result.EventId as number;
         const o: Outcome = { owner: eventId % 2, result: 'done', errors: [] };
         outcomes.push(o);
-        const steps: [unknown, (r: { error: string | null; result: any }) => boolean][] = [
+        const steps: [unknown, (r: Reply) => boolean][] = [
           [`v${n}`, (r) => r.result?.Data?.Args?.[1] === `v${n}`],
           [undefined, (r) => r.result?.Data === 'ret'],
         ];
