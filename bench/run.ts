@@ -949,22 +949,24 @@ async function cpuPhase(cfg: Settings, all: PluginServer[], problems: string[]):
 
 /**
  * The hog scenario: echo load on one instance while another plugin's single event blocks its
- * process for `hogMs`. Reported: the echo events' figures and how many waited (took > 100 ms).
+ * process for `hogMs`. Two runs per server: the whole run (how many echo events waited), and
+ * only the events begun while the hog spins (does the server keep answering, and how fast).
  */
 async function hogPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   const servers = all.filter((s) => s.who !== 'ceiling');
   const conns = 64;
   const hogMs = 3000;
-  // The load generator measures the events begun while the hog spins: warm-up until it starts.
   const before = 2;
-  const duration = hogMs / 1000;
   const slowMs = 100;
   const rows: string[][] = [];
-  for (const s of servers) {
-    if (!(await revive(s, problems))) continue;
-    const hog = await s.instance('bench-hog', { ms: hogMs, delay: before * 1000 });
+  /** One echo run beside one hog event that spins `before` s after both start. */
+  const run = async (s: PluginServer, warmup: number, duration: number): Promise<Run | null> => {
+    // Fresh instances: one left idle since an earlier phase may have expired.
+    const hogConfig = { ms: hogMs, delay: before * 1000 };
+    s.forget('bench-hog', hogConfig);
+    s.forget('bench-echo', {});
+    const hog = await s.instance('bench-hog', hogConfig);
     await s.instance('bench-echo', {});
-    log(`hog ${s.label}: echo at ${conns} conns, one ${hogMs} ms block after ${before} s`);
     await waitQuiet(cfg.quietWait, cfg.noiseLimit);
     const echo = measure(
       s,
@@ -975,56 +977,71 @@ async function hogPhase(cfg: Settings, all: PluginServer[], problems: string[]):
         '--scenario',
         'echo',
         '--warmup',
-        String(before),
+        String(warmup),
         '--duration',
         String(duration),
         '--slow-ms',
         String(slowMs),
         '--timeout',
-        String(before + duration + 120),
+        String(warmup + duration + 120),
       ],
       lgCpu(cfg),
     );
-    // Both start now: the hog's event waits `before` s, then spins, as the echo run starts measuring.
-    const t0 = Date.now();
     const blocker = await execLoadgen(
       ['run', '--socket', s.sock, '--instance', String(hog), '--conns', '1', '--events', '1', '--timeout', '60'],
       null,
     );
-    const hogWall = Date.now() - t0 - before * 1000;
     const r = await echo;
     const b = lastJson<LgResult>(blocker.stdout);
+    if (!b || !b.ok || b.errors > 0 || b.events !== 1)
+      problems.push(`hog ${s.label}: the blocking event failed (${b?.first_error ?? blocker.stderr.trim()})`);
     if (!isRun(r)) {
       problems.push(`hog ${s.label}: ${r.failed.split('\n')[0]}`);
-      continue;
+      return null;
     }
-    if (!b || !b.ok)
-      problems.push(`hog ${s.label}: the blocking event failed (${b?.first_error ?? blocker.stderr.trim()})`);
     if (r.lg.errors) problems.push(`hog ${s.label}: ${r.lg.errors} RPC errors (first: ${r.lg.first_error})`);
+    return r;
+  };
+  for (const s of servers) {
+    if (!(await revive(s, problems))) continue;
+    log(`hog ${s.label}: echo at ${conns} conns, one ${hogMs} ms spin ${before} s into the run (two runs)`);
+    const whole = await run(s, 0, before + hogMs / 1000);
+    const during = await run(s, before, hogMs / 1000);
+    if (!whole || !during) continue;
     rows.push([
       s.label,
-      fmtInt(r.lg.events),
-      fmtInt(r.lg.events_per_s),
-      fmtUs(r.lg.p50_us),
-      fmtUs(r.lg.p99_us),
-      fmtUs(r.lg.max_us),
-      `${fmtInt(r.lg.slow ?? 0)} (${fmtPct((r.lg.slow ?? 0) / Math.max(1, r.lg.events))})`,
-      `${(hogWall / 1000).toFixed(1)} s`,
+      fmtInt(whole.lg.events),
+      `${fmtInt(whole.lg.slow ?? 0)}`,
+      fmtUs(whole.lg.max_us),
+      fmtInt(during.lg.events),
+      fmtInt(during.lg.events / (hogMs / 1000)),
+      fmtUs(during.lg.p50_us),
+      fmtUs(during.lg.p99_us),
     ]);
   }
   return [
     `## A plugin that blocks its process`,
     ``,
     `Echo load (\`bench-echo\`, ${conns} connections) while one event of \`bench-hog\` spins synchronously for ` +
-      `${hogMs} ms in its handler, ${before} s into the run. Measured: the echo events begun during the spin ` +
-      `(${duration} s); "waited" counts those that took more than ${slowMs} ms. With one process nothing begins ` +
-      `while the loop spins, and what was in flight waits. With workers, the events that need the blocked worker ` +
-      `wait (those whose RPC sits on a connection it serves, and those it owns); a stuck connection is not reused ` +
-      `(Kong's keepalive pool behaves the same), so the events begun afterwards run on the other worker's ` +
-      `connections in normal time. (The spin is shorter than \`--max-blocked\`: no worker is replaced here.)`,
+      `${hogMs} ms in its handler, ${before} s into the run. Two runs per server: the whole ${before + hogMs / 1000} s ` +
+      `("waited": echo events that took more than ${slowMs} ms), and only the echo events begun during the spin. ` +
+      `With one process nothing begins while the loop spins, and every event in flight waits. With workers, the ` +
+      `events that need the blocked worker wait (an RPC on a connection it serves, or an event it owns); a stuck ` +
+      `connection is not reused (Kong's keepalive pool behaves the same), so the events begun afterwards run on ` +
+      `the other worker's connections in normal time. (The spin is shorter than \`--max-blocked\`: no worker is ` +
+      `replaced here.)`,
     ``,
     table(
-      ['server', 'echo events begun during the spin', 'events/s', 'p50', 'p99', 'max', 'waited', 'blocking event took'],
+      [
+        'server',
+        'echo events (whole run)',
+        'waited',
+        'longest',
+        'echo events begun during the spin',
+        'per second of spin',
+        'their p50',
+        'their p99',
+      ],
       rows,
     ),
   ].join('\n');
