@@ -17,6 +17,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
+import * as http from 'node:http';
 import * as path from 'node:path';
 
 // ---------------------------------------------------------------- settings
@@ -30,6 +31,8 @@ interface Settings {
   rawbodySizes: number[];
   rawbodyEvents: number;
   soakEvents: number;
+  /** soak waves, each of soakEvents, an event-TTL wait apart */
+  soakWaves: number;
   soakConns: number;
   soakAbandonPct: number;
   soakWarmupEvents: number;
@@ -43,6 +46,8 @@ interface Settings {
   noiseLimit: number;
   skip: Set<string>;
   only: Set<Who> | null;
+  /** our server's metrics: off, on (ours serves /metrics), both (a second "ours" with metrics on, side by side) */
+  metrics: 'off' | 'on' | 'both';
   oursBin: string;
   ceilingBin: string;
   theirsBin: string;
@@ -80,10 +85,11 @@ function usage(): never {
   --warmup S              unmeasured seconds before each echo run                   [BENCH_WARMUP, 1]
   --conns LIST            connection counts, e.g. 1,16,64,256                       [BENCH_CONNS]
   --rawbody-events N      events per raw-body run (per size)                        [BENCH_RAWBODY_EVENTS, 10]
-  --soak-events N         events in the soak                                        [BENCH_SOAK_EVENTS, 1000000]
+  --soak-events N         events per soak wave                                      [BENCH_SOAK_EVENTS, 300000]
+  --soak-waves N          soak waves, each followed by an event-TTL wait            [BENCH_SOAK_WAVES, 3]
   --soak-conns N          connections in the soak                                   [BENCH_SOAK_CONNS, 64]
-  --abandon-pct P         share of soak events abandoned after the first PDK call   [BENCH_ABANDON_PCT, 10]
-  --event-ttl S           passed to our server as --event-ttl S in the soak         [BENCH_EVENT_TTL, 30]
+  --abandon-pct P         share of soak events abandoned after the first PDK call   [BENCH_ABANDON_PCT, 100]
+  --event-ttl S           passed to our server as --event-ttl S in the soak         [BENCH_EVENT_TTL, 5]
   --ttl-wait S            idle wait after the soak before the last RSS reading       [BENCH_TTL_WAIT, event-ttl + 10]
   --pin                   pin the server to CPU 0 and the load generator to CPU 1   [BENCH_PIN=1]
   --pin=same              pin both to CPU 0 (no cross-CPU wake-ups)                 [BENCH_PIN=same]
@@ -91,7 +97,8 @@ function usage(): never {
   --retries N             repeat a run disturbed by other processes up to N times  [BENCH_RETRIES, 2]
   --noise-limit CORES     "disturbed" = other processes used more than this         [BENCH_NOISE_LIMIT, 0.15]
   --skip LIST             skip phases: idle,echo,cpu,hog,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
-  --only LIST             run only these servers: ours,oursw,theirs,ceiling (oursw: ours with --workers auto)
+  --only LIST             run only these servers: ours,oursw,metrics,theirs,ceiling (oursw: ours with --workers auto)
+  --metrics MODE          off | on (ours serves /metrics) | both (ours with and without, side by side) [BENCH_METRICS, off]
   --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
   --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
   --out FILE              Markdown output file         [BENCH_OUT, bench/out/results.md]
@@ -136,13 +143,16 @@ function parseSettings(argv: string[]): Settings {
   const connsRaw = pick('conns', 'BENCH_CONNS');
   const conns = connsRaw ? connsRaw.split(',').map((s) => Math.max(1, Math.floor(Number(s)))) : [1, 16, 64, 256];
   if (conns.some((c) => !Number.isFinite(c))) throw new Error(`bad --conns: ${connsRaw}`);
-  const eventTtl = num('event-ttl', 'BENCH_EVENT_TTL', 30, 2);
+  const eventTtl = num('event-ttl', 'BENCH_EVENT_TTL', 5, 2);
+  const metricsRaw = pick('metrics', 'BENCH_METRICS') ?? 'off';
+  if (metricsRaw !== 'off' && metricsRaw !== 'on' && metricsRaw !== 'both') usage();
   const ttlWaitRaw = pick('ttl-wait', 'BENCH_TTL_WAIT');
   const onlyRaw = flags.get('only');
   let only: Set<Who> | null = null;
   if (onlyRaw !== undefined) {
     const names = onlyRaw.split(',').filter((x) => x !== '');
-    if (names.length === 0 || names.some((x) => !['ours', 'oursw', 'theirs', 'ceiling'].includes(x))) usage();
+    if (names.length === 0 || names.some((x) => !['ours', 'oursw', 'metrics', 'theirs', 'ceiling'].includes(x)))
+      usage();
     only = new Set(names as Who[]);
   }
   let theirsBin = pick('theirs-bin', 'BENCH_THEIRS_BIN') ?? '';
@@ -162,9 +172,10 @@ function parseSettings(argv: string[]): Settings {
     conns,
     rawbodySizes: [1 * MiB, 5 * MiB],
     rawbodyEvents: Math.max(1, Math.floor(num('rawbody-events', 'BENCH_RAWBODY_EVENTS', 10, 3))),
-    soakEvents: Math.max(1, Math.floor(num('soak-events', 'BENCH_SOAK_EVENTS', 1_000_000, 20_000))),
+    soakEvents: Math.max(1, Math.floor(num('soak-events', 'BENCH_SOAK_EVENTS', 300_000, 20_000))),
+    soakWaves: Math.max(1, Math.floor(num('soak-waves', 'BENCH_SOAK_WAVES', 3, 1))),
     soakConns: Math.max(1, Math.floor(num('soak-conns', 'BENCH_SOAK_CONNS', 64, 16))),
-    soakAbandonPct: num('abandon-pct', 'BENCH_ABANDON_PCT', 10, 10),
+    soakAbandonPct: num('abandon-pct', 'BENCH_ABANDON_PCT', 100, 100),
     soakWarmupEvents: quick ? 2_000 : 20_000,
     eventTtl,
     ttlWait: ttlWaitRaw !== undefined && ttlWaitRaw !== '' ? Number(ttlWaitRaw) : eventTtl + (quick ? 2 : 10),
@@ -175,6 +186,7 @@ function parseSettings(argv: string[]): Settings {
     noiseLimit: num('noise-limit', 'BENCH_NOISE_LIMIT', 0.15, 0.15),
     skip: new Set((pick('skip', 'BENCH_SKIP') ?? '').split(',').filter((s) => s !== '')),
     only,
+    metrics: metricsRaw,
     oursBin: path.resolve(ROOT, pick('ours-bin', 'BENCH_OURS_BIN') ?? 'bin/kong-ts-pluginserver'),
     theirsBin: path.resolve(ROOT, theirsBin),
     // compiled next to this driver from bench/ceiling-server.ts
@@ -258,14 +270,14 @@ function descendants(pid: number): number[] {
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop() as number;
-    let tasks: string[] = [];
+    let tasks: string[];
     try {
       tasks = fs.readdirSync(`/proc/${p}/task`);
     } catch {
       continue;
     }
     for (const t of tasks) {
-      let kids = '';
+      let kids: string;
       try {
         kids = fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
       } catch {
@@ -334,7 +346,9 @@ function cpuModel(): string {
 function tail(file: string, lines = 15): string {
   try {
     // strip terminal colour codes kong-js-pdk's logger writes
-    const text = fs.readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    const text = fs
+      .readFileSync(file, 'utf8')
+      .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), '');
     return text
       .split('\n')
       .filter((l) => l.trim() !== '')
@@ -417,13 +431,14 @@ function lastJson<T>(stdout: string): T | null {
 
 // ------------------------------------------------------------------ servers
 
-/** `oursw`: our server with `--workers auto` (one worker process per CPU). */
-type Who = 'ours' | 'oursw' | 'theirs' | 'ceiling';
+/**
+ * `oursw`: our server with `--workers auto` (one worker process per CPU); `metrics`: our server
+ * with --metrics-listen (the metrics on/off comparison).
+ */
+type Who = 'ours' | 'oursw' | 'metrics' | 'theirs' | 'ceiling';
 
-/** True for both of our servers (one process, and with workers). */
-function isOurs(who: Who): boolean {
-  return who === 'ours' || who === 'oursw';
-}
+/** ours in any mode (gets the ours/theirs ratios) */
+const isOurs = (who: Who): boolean => who === 'ours' || who === 'oursw' || who === 'metrics';
 
 class PluginServer {
   proc: ChildProcess | null = null;
@@ -743,6 +758,7 @@ async function revive(s: PluginServer, problems: string[]): Promise<boolean> {
 async function echoPhase(cfg: Settings, servers: PluginServer[], problems: string[]): Promise<string> {
   const rows: string[][] = [];
   const hops: string[] = [];
+  const metricsCost: string[] = [];
   for (const conns of cfg.conns) {
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
     for (let round = 1; round <= cfg.rounds; round++) {
@@ -813,6 +829,16 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
       if (x.perRound.length && Math.abs(x.calls - 4) > 1e-9)
         problems.push(`echo conns=${conns} ${s.label}: ${x.calls} PDK calls per event, expected 4`);
     }
+    const off = sums.get('ours');
+    const on = sums.get('metrics');
+    if (off && on && off.perRound.length && on.perRound.length) {
+      // per-round pairs (rounds alternate, so each pair saw similar machine load) and the medians
+      const pairs = on.perRound.map((v, i) => (off.perRound[i] ? fmtRatio(v, off.perRound[i]) : '–')).join(' / ');
+      metricsCost.push(
+        `${conns} conns: metrics on ${fmtInt(on.eventsPerS)} vs off ${fmtInt(off.eventsPerS)} events/s = ` +
+          `${fmtRatio(on.eventsPerS, off.eventsPerS)} (per round ${pairs}); p99 ${fmtUs(on.p99)} vs ${fmtUs(off.p99)}`,
+      );
+    }
   }
   return [
     `## Echo: throughput and latency`,
@@ -847,6 +873,9 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     ),
     ``,
     `Steps sent on a different connection than the event's previous call (median): ${hops.join(', ') || '–'}.`,
+    ...(metricsCost.length
+      ? ['', `Metrics cost (\`--metrics-listen\` on vs off, same binary):`, '', ...metricsCost.map((l) => `- ${l}`)]
+      : []),
   ].join('\n');
 }
 
@@ -1097,7 +1126,7 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
         fmtMiB(x.rssKb),
         fmtPct(x.serverCpu),
         fmtLoad(x.otherLoad),
-        s.who === 'ours' && theirs ? fmtRatio(x.mean, theirs.mean) : '',
+        isOurs(s.who) && theirs ? fmtRatio(x.mean, theirs.mean) : '',
       ]);
       for (const f of x.failures) problems.push(`rawbody ${size / MiB} MiB ${s.label}: ${f}`);
       noisy(problems, `rawbody ${size / MiB} MiB ${s.label}`, x.otherLoad);
@@ -1133,6 +1162,22 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
   ].join('\n');
 }
 
+/** runs `fn` while sampling the server's RSS every 200 ms; resolves with its result and the peak */
+async function withPeakRss<T>(s: PluginServer, fn: () => Promise<T>): Promise<{ result: T; peakKb: number }> {
+  let peakKb = s.rss();
+  const timer = setInterval(() => {
+    const kb = s.rss();
+    if (kb > peakKb) peakKb = kb;
+  }, 200);
+  try {
+    const result = await fn();
+    peakKb = Math.max(peakKb, s.rss());
+    return { result, peakKb };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
   const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
@@ -1140,7 +1185,7 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
   for (const s of servers) {
     // a fresh process, so that the figures do not depend on the earlier phases
     await s.stop();
-    const extra = s.who === 'ours' ? ['--event-ttl', String(cfg.eventTtl)] : [];
+    const extra = isOurs(s.who) ? ['--event-ttl', String(cfg.eventTtl)] : [];
     try {
       await s.start(extra);
     } catch (e) {
@@ -1176,77 +1221,145 @@ async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[])
     await sleep(2000);
     await waitQuiet(cfg.quietWait, cfg.noiseLimit);
     const before = s.rss();
-    log(`soak ${s.label}: ${cfg.soakEvents} events, ${cfg.soakAbandonPct} % abandoned, ${conns} connections`);
-    const soak = await measure(
-      s,
-      echo,
-      [
-        '--conns',
-        conns,
-        '--scenario',
-        'abandon',
-        '--abandon-pct',
-        String(cfg.soakAbandonPct),
-        '--events',
-        String(cfg.soakEvents),
-        '--timeout',
-        '3600',
-      ],
-      lgCpu(cfg),
-    );
-    if (!isRun(soak)) {
-      problems.push(`soak ${s.label}: ${soak.failed}`);
-      rows.push(['', s.label, fmtMiB(before), 'FAILED', '', '', '', '', '']);
+    let peakKb = before;
+    const waves: string[] = [];
+    let done = 0;
+    let abandoned = 0;
+    let failed = false;
+    for (let wave = 1; wave <= cfg.soakWaves; wave++) {
+      log(
+        `soak ${s.label}: wave ${wave}/${cfg.soakWaves}, ${cfg.soakEvents} events, ${cfg.soakAbandonPct} % abandoned, ${conns} connections`,
+      );
+      const { result: soak, peakKb: wavePeak } = await withPeakRss(s, () =>
+        measure(
+          s,
+          echo,
+          [
+            '--conns',
+            conns,
+            '--scenario',
+            'abandon',
+            '--abandon-pct',
+            String(cfg.soakAbandonPct),
+            '--events',
+            String(cfg.soakEvents),
+            '--timeout',
+            '3600',
+          ],
+          lgCpu(cfg),
+        ),
+      );
+      if (!isRun(soak)) {
+        problems.push(`soak ${s.label} wave ${wave}: ${soak.failed}`);
+        failed = true;
+        break;
+      }
+      if (soak.lg.errors)
+        problems.push(`soak ${s.label} wave ${wave}: ${soak.lg.errors} RPC errors (first: ${soak.lg.first_error})`);
+      noisy(problems, `soak ${s.label} wave ${wave}`, soak.otherLoad + soak.steal);
+      done += soak.lg.events;
+      abandoned += soak.lg.abandoned;
+      // the TTL frees the wave's events; the next wave starts once they have expired
+      const { peakKb: ttlPeak } = await withPeakRss(s, () => sleep((cfg.eventTtl + 1) * 1000));
+      peakKb = Math.max(peakKb, wavePeak, ttlPeak);
+      const afterWave = s.rss();
+      waves.push(`${fmtMiB(wavePeak)} / ${fmtMiB(afterWave)}`);
+      log(`soak ${s.label}: wave ${wave} peak ${fmtMiB(wavePeak)}, ${cfg.eventTtl + 1} s later ${fmtMiB(afterWave)}`);
+    }
+    if (failed) {
+      rows.push(['', s.label, fmtMiB(before), 'FAILED', '', '', '', '']);
       continue;
     }
-    const after = s.rss();
-    log(`soak ${s.label}: RSS ${fmtMiB(before)} -> ${fmtMiB(after)}; waiting ${cfg.ttlWait} s`);
+    log(`soak ${s.label}: waiting ${cfg.ttlWait} s`);
     await sleep(cfg.ttlWait * 1000);
     const afterTtl = s.rss();
     // a little traffic lets the server's timers and GC run after the idle wait
     const tickle = await measure(s, echo, ['--conns', conns, '--scenario', 'echo', '--events', '2000'], lgCpu(cfg));
     await sleep(1000);
     const afterTickle = isRun(tickle) ? s.rss() : NaN;
-    if (soak.lg.errors) problems.push(`soak ${s.label}: ${soak.lg.errors} RPC errors (first: ${soak.lg.first_error})`);
     rows.push([
-      fmtInt(soak.lg.events + soak.lg.abandoned),
+      `${cfg.soakWaves} × ${fmtInt(cfg.soakEvents)}`,
       s.label,
       fmtMiB(before),
-      fmtMiB(after),
+      waves.join(' → '),
+      fmtMiB(peakKb),
       fmtMiB(afterTtl),
       fmtMiB(afterTickle),
-      fmtInt(soak.lg.abandoned),
-      fmtInt(soak.lg.events_per_s),
-      fmtUs(soak.lg.p99_us),
-      fmtLoad(soak.otherLoad + soak.steal),
+      `${fmtInt(abandoned)} / ${fmtInt(done + abandoned)}`,
     ]);
-    noisy(problems, `soak ${s.label}`, soak.otherLoad + soak.steal);
-    log(`soak ${s.label}: after TTL wait ${fmtMiB(afterTtl)}, after 2k more events ${fmtMiB(afterTickle)}`);
+    log(
+      `soak ${s.label}: peak ${fmtMiB(peakKb)}; after the TTL wait ${fmtMiB(afterTtl)}, after 2k more events ${fmtMiB(afterTickle)}`,
+    );
   }
   return [
     `## Soak: abandoned events`,
     ``,
-    `Plugin \`bench-echo\`, ${fmtInt(cfg.soakEvents)} events on ${cfg.soakConns} connections; ${cfg.soakAbandonPct} % ` +
-      `are abandoned after their first PDK call (never stepped again, as when Kong drops a request). Fresh server ` +
+    `Plugin \`bench-echo\`, ${cfg.soakWaves} wave(s) of ${fmtInt(cfg.soakEvents)} events on ${cfg.soakConns} connections; ` +
+      `${cfg.soakAbandonPct} % are abandoned after their first PDK call (never stepped again, as when Kong drops a ` +
+      `request); each wave is followed by ${cfg.eventTtl + 1} s idle (the event TTL and a second). Fresh server ` +
       `processes; "before" is after ${fmtInt(cfg.soakWarmupEvents)} warm-up events. Our server is started with ` +
-      `\`--event-ttl ${cfg.eventTtl}\`; kong-js-pdk has no event TTL. "after TTL" is read after ${cfg.ttlWait} s idle, ` +
-      `the last column after 2,000 more events (so timers and GC have run).`,
+      `\`--event-ttl ${cfg.eventTtl}\`; kong-js-pdk has no event TTL. RSS is sampled every 200 ms; "after TTL" is read ` +
+      `after a further ${cfg.ttlWait} s idle, the last column after 2,000 more events (so timers and GC have run).`,
     ``,
     table(
       [
-        'events',
+        'waves × events',
         'server',
         'RSS before',
-        'RSS after soak',
+        'per wave: peak / after its TTL',
+        'peak',
         'RSS after TTL',
         'after TTL + 2k events',
-        'abandoned',
-        'events/s (completed)',
-        'p99',
-        'other load',
+        'abandoned / all',
       ],
       rows,
     ),
+  ].join('\n');
+}
+
+/** GET /metrics over the metrics socket */
+function scrape(sock: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: sock, path: '/metrics' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** the server's own series after the echo phase, and a few of prom-client's process ones */
+async function scrapeSection(sock: string, problems: string[]): Promise<string> {
+  let text: string;
+  try {
+    text = await scrape(sock);
+  } catch (e) {
+    problems.push(`metrics scrape: ${(e as Error).message}`);
+    return '';
+  }
+  const own = text
+    .split('\n')
+    .filter((l) => l.startsWith('kong_ts_') && !/^kong_ts_(process|nodejs)_/.test(l))
+    .filter((l) => !/_bucket\{/.test(l) || /le="(0\.001|0\.0005|\+Inf)"/.test(l));
+  const proc = text
+    .split('\n')
+    .filter((l) =>
+      /^kong_ts_(process_cpu_seconds_total|process_resident_memory_bytes|nodejs_eventloop_lag_seconds|nodejs_eventloop_lag_p99_seconds) /.test(
+        l,
+      ),
+    );
+  return [
+    `## Metrics scrape after the echo runs`,
+    ``,
+    `\`GET /metrics\` of the server with metrics on, after every echo round (histogram buckets shortened to a few \`le\`; ` +
+      `every series starts with \`kong_ts_\`):`,
+    ``,
+    '```',
+    ...own,
+    ...proc,
+    '```',
   ].join('\n');
 }
 
@@ -1261,11 +1374,23 @@ async function main(): Promise<void> {
   const servers: PluginServer[] = [];
 
   const wanted = (who: Who): boolean => cfg.only === null || cfg.only.has(who);
-  if (wanted('ours')) {
+  const metricsSock = path.join(prefix, 'metrics-http.sock');
+  const metricsArgs = ['--metrics-listen', `unix:${metricsSock}`];
+  if (wanted('ours') || (cfg.metrics === 'both' && wanted('metrics'))) {
     if (fs.existsSync(cfg.oursBin)) {
-      servers.push(
-        new PluginServer('ours', 'kong-ts-pdk (ours) --workers 1', cfg.oursBin, prefix, cfg.pin, ['--workers', '1']),
-      );
+      if (wanted('ours'))
+        servers.push(
+          cfg.metrics === 'on'
+            ? new PluginServer('ours', 'kong-ts-pdk (ours, metrics on)', cfg.oursBin, prefix, cfg.pin, [
+                '--workers',
+                '1',
+                ...metricsArgs,
+              ])
+            : new PluginServer('ours', 'kong-ts-pdk (ours) --workers 1', cfg.oursBin, prefix, cfg.pin, [
+                '--workers',
+                '1',
+              ]),
+        );
       if (wanted('oursw'))
         servers.push(
           new PluginServer(
@@ -1276,6 +1401,10 @@ async function main(): Promise<void> {
             cfg.pin,
             ['--workers', 'auto'],
           ),
+        );
+      if (cfg.metrics === 'both')
+        servers.push(
+          new PluginServer('metrics', 'kong-ts-pdk (ours, metrics on)', cfg.oursBin, prefix, cfg.pin, metricsArgs),
         );
     } else {
       const msg = `our server ${path.relative(ROOT, cfg.oursBin)} does not exist yet: skipping "ours", measuring kong-js-pdk only`;
@@ -1333,6 +1462,7 @@ async function main(): Promise<void> {
     if (!cfg.skip.has('echo')) sections.push(await echoPhase(cfg, servers, problems));
     if (!cfg.skip.has('cpu')) sections.push(await cpuPhase(cfg, servers, problems));
     if (!cfg.skip.has('hog')) sections.push(await hogPhase(cfg, servers, problems));
+    if (cfg.metrics !== 'off' && !cfg.skip.has('echo')) sections.push(await scrapeSection(metricsSock, problems));
     if (!cfg.skip.has('rawbody')) sections.push(await rawbodyPhase(cfg, servers, problems));
     if (!cfg.skip.has('soak')) sections.push(await soakPhase(cfg, servers, problems));
     for (const s of servers) for (const n of s.notes) notes.push(`${s.label}: ${n}`);

@@ -206,6 +206,30 @@ export const RpcErrors = {
     return `plugin directory ${String(dir)} does not exist`;
   },
   /**
+   * SetPluginDir naming any directory but the configured one, on a server started without --allow-set-plugin-dir. Kong never sends SetPluginDir; a socket client that does must not make the server run code from a directory it names. The loaded plugins are unchanged.
+   */
+  SetPluginDirRefused(dir: unknown): string {
+    return `plugin directory ${String(dir)} is not the one this server serves; changing it needs --allow-set-plugin-dir`;
+  },
+  /**
+   * An allowed SetPluginDir whose directory cannot be read or has no plugin that loads; nothing is replaced.
+   */
+  SetPluginDirFailed(dir: unknown, reason: unknown): string {
+    return `plugin directory ${String(dir)} was not loaded (${String(reason)}); the loaded plugins are unchanged`;
+  },
+  /**
+   * The answer to the RPC still waiting on an event when the event TTL frees it (its handler made no PDK call and did not return in time). Later Steps for it get NoRunningEvent.
+   */
+  EventExpired(id: unknown, seconds: unknown): string {
+    return `event ${String(id)} expired: no progress for ${String(seconds)} s (the event TTL), so the server freed it`;
+  },
+  /**
+   * The answer to the RPC still waiting on an event when the server closes before the event ends.
+   */
+  EventCancelled(id: unknown): string {
+    return `event ${String(id)} cancelled: the plugin server is shutting down`;
+  },
+  /**
    * GetPluginInfo for a plugin Kong 3.x would refuse; `problems` are the refusal texts below, joined with "; ". The dump leaves such a plugin out and logs the same reasons.
    */
   PluginRefused(name: unknown, problems: unknown): string {
@@ -354,6 +378,10 @@ export const RPC_ERROR_TEXTS = {
   EventLost: { text: "event {id} was lost: the worker process running it stopped", kind: "reply" },
   WorkerUnavailable: { text: "no worker process could take {method}: {reason}", kind: "reply" },
   MissingPluginDir: { text: "plugin directory {dir} does not exist", kind: "reply" },
+  SetPluginDirRefused: { text: "plugin directory {dir} is not the one this server serves; changing it needs --allow-set-plugin-dir", kind: "reply" },
+  SetPluginDirFailed: { text: "plugin directory {dir} was not loaded ({reason}); the loaded plugins are unchanged", kind: "reply" },
+  EventExpired: { text: "event {id} expired: no progress for {seconds} s (the event TTL), so the server freed it", kind: "reply" },
+  EventCancelled: { text: "event {id} cancelled: the plugin server is shutting down", kind: "reply" },
   PluginRefused: { text: "plugin {name} would be refused by Kong: {problems}", kind: "reply" },
   VersionMissing: { text: "Version is missing (Kong 3.x needs a version such as \"1.0.0\")", kind: "refusal" },
   VersionMalformed: { text: "Version \"{version}\" must be one to three numeric parts (\"1\", \"0.1\", \"1.2.3\")", kind: "refusal" },
@@ -696,9 +724,11 @@ const DISPATCH: ReadonlyMap<string, DispatchEntry> = new Map<string, DispatchEnt
  * params against the IDL. Throws {@link RpcCallError} for an unknown method or bad params.
  */
 export function dispatch(h: RpcHandlers, method: unknown, params: unknown): unknown {
-  const entry = typeof method === "string" ? DISPATCH.get(method) : undefined;
-  if (entry === undefined) throw new RpcCallError(RpcErrors.UnknownMethod(typeof method === "string" ? method : typeof method));
-  if (!Array.isArray(params)) throw new RpcCallError(RpcErrors.BadParams(method as string, RpcErrors.ParamsNotArray()));
+  // A method that is not a string is named by its type in the reply.
+  if (typeof method !== "string") throw new RpcCallError(RpcErrors.UnknownMethod(typeof method));
+  const entry = DISPATCH.get(method);
+  if (entry === undefined) throw new RpcCallError(RpcErrors.UnknownMethod(method));
+  if (!Array.isArray(params)) throw new RpcCallError(RpcErrors.BadParams(method, RpcErrors.ParamsNotArray()));
   return entry(h, params);
 }
 

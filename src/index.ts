@@ -2,7 +2,8 @@
  * kong-ts-pdk: the public API for plugin authors and embedders.
  *
  * Plugin authors need the types: `Kong` (the PDK object a phase handler receives), the entity
- * types, `KongPlugin<Config>` for their class and `PluginModule` for their exports.
+ * types, `KongPlugin<Config>` for their class and `PluginModule` for their exports; and
+ * `pluginMetrics(name)` for metrics of their own.
  */
 export type {
   Consumer,
@@ -38,5 +39,23 @@ export { PdkError, EventEndedError } from './pdk/errors.js';
 export { serializedLog } from './pdk/serialize.js';
 export { PluginServer } from './server/server.js';
 export { loadPluginDir, loadPlugin } from './plugins/loader.js';
-export { DEFAULT_SERVER_OPTIONS, type PluginErrorReport, type ServerOptions } from './options.js';
-export { createLogger, type Logger, type LogLevel } from './log.js';
+export {
+  DEFAULT_SERVER_OPTIONS,
+  type PluginErrorPolicy,
+  type PluginErrorReport,
+  type ServerOptions,
+} from './options.js';
+export { createLogger, type LogContext, type LogFormat, type Logger, type LogLevel } from './log.js';
+// Plugin-defined metrics, served on the server's /metrics (no-ops when metrics are off).
+export {
+  pluginMetrics,
+  type MetricLabels,
+  type PluginCounter,
+  type PluginGauge,
+  type PluginHistogram,
+  type PluginHistogramSpec,
+  type PluginMetricSpec,
+  type PluginMetrics,
+} from './metrics/plugin-metrics.js';
+export type { ServerMetrics } from './metrics/server-metrics.js';
+export type { EventOutcome } from './metrics/meters.js';

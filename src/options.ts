@@ -17,6 +17,31 @@ export interface ServerOptions {
   maxMessageBytes: number;
   /** Send `[2, "serverPid", pid]` on every accepted connection (Kong then notices restarts). */
   greeting: boolean;
+  /**
+   * The socket file's permission bits, applied whatever the umask. 0660: Kong's nginx workers run
+   * as the user that starts this server (or share its group when an operator runs the server
+   * apart), and nobody else on the host may drive the plugins.
+   */
+  socketMode: number;
+  /**
+   * The listen backlog asked for. The kernel caps it at its own limit (net.core.somaxconn on
+   * Linux), so the default asks for the most any kernel grants: Kong opens many connections at
+   * once after a reload and never retries a refused connect.
+   */
+  listenBacklog: number;
+  /** Let `SetPluginDir` load another directory than the configured one (Kong never sends it). */
+  allowSetPluginDir: boolean;
+  /**
+   * What an event whose handler threw ends with in a phase that can end the request
+   * (rewrite, access, preread): `fail-closed` answers `kong.response.exit(500)` as Kong's own
+   * Lua plugins fail; `continue` answers `"ret"` and lets the request through, as kong-js-pdk did.
+   * Other phases always answer `"ret"`.
+   */
+  pluginErrorPolicy: PluginErrorPolicy;
+  /** Collect metrics (src/metrics); implied by {@link metricsListen}. */
+  metrics: boolean;
+  /** Serve the metrics as Prometheus text at `/metrics` on `host:port` or `unix:<path>`. */
+  metricsListen: string | undefined;
   /** Where log lines go. */
   logger?: Logger;
   /** Told of every plugin failure besides the log line: a handler that threw, an instance that cannot run. */
@@ -36,6 +61,12 @@ export interface PluginEntry {
   readonly instance: { readonly id: number; readonly plugin: { readonly name: string } };
 }
 
+/** See {@link ServerOptions.pluginErrorPolicy}. */
+export type PluginErrorPolicy = 'fail-closed' | 'continue';
+
+/** The values of {@link PluginErrorPolicy}, for the CLI. */
+export const PLUGIN_ERROR_POLICIES: readonly PluginErrorPolicy[] = ['fail-closed', 'continue'];
+
 /** A plugin failure, as {@link ServerOptions.onPluginError} receives it. */
 export interface PluginErrorReport {
   plugin: string;
@@ -52,9 +83,16 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<
 > = Object.freeze({
   eventTtlMs: 60_000,
   instanceIdleMs: 60_000,
-  sweepIntervalMs: 10_000,
+  // Twice a second, so an event is freed within half a second of its TTL.
+  sweepIntervalMs: 500,
   maxMessageBytes: 128 * 1024 * 1024,
   greeting: true,
+  socketMode: 0o660,
+  listenBacklog: 0x7fffffff,
+  allowSetPluginDir: false,
+  pluginErrorPolicy: 'fail-closed',
+  metrics: false,
+  metricsListen: undefined,
 });
 
 /** Defaults of the `kong-ts-pluginserver` command beyond the server's own options. */

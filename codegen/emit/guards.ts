@@ -4,7 +4,7 @@
  * cost on the hot path (an `any[]` is only checked to be an array).
  */
 import type { NamedTypeModel } from '../idl/model.js';
-import type { TypeExpr } from '../idl/type-expr.js';
+import type { BuiltinType, TypeExpr } from '../idl/type-expr.js';
 
 /**
  * A JS boolean expression that is true when `v` conforms to `t`, or undefined when every
@@ -13,32 +13,7 @@ import type { TypeExpr } from '../idl/type-expr.js';
 export function guardExpr(t: TypeExpr, v: string, types: ReadonlyMap<string, NamedTypeModel>): string | undefined {
   switch (t.kind) {
     case 'builtin':
-      switch (t.name) {
-        case 'string':
-          return `typeof ${v} === "string"`;
-        case 'integer':
-          return `(typeof ${v} === "number" && Number.isInteger(${v}))`;
-        case 'number':
-          return `typeof ${v} === "number"`;
-        case 'boolean':
-          return `typeof ${v} === "boolean"`;
-        case 'true':
-          return `${v} === true`;
-        case 'false':
-          return `${v} === false`;
-        case 'nil':
-          return `${v} == null`;
-        case 'bytes':
-          return `${v} instanceof Uint8Array`;
-        case 'table':
-          return `(typeof ${v} === "object" && ${v} !== null)`;
-        case 'function':
-          return `typeof ${v} === "function"`;
-        case 'any':
-        case 'cdata':
-          // Nothing to check: every value is an `any`, and a cdata never crosses MessagePack.
-          return undefined;
-      }
+      return builtinGuard(t.name, v);
     case 'literal':
       return `${v} === ${JSON.stringify(t.value)}`;
     case 'array':
@@ -56,5 +31,35 @@ export function guardExpr(t: TypeExpr, v: string, types: ReadonlyMap<string, Nam
       if (named?.alias) return guardExpr(named.alias, v, types);
       return `is${t.name}(${v})`;
     }
+  }
+}
+
+/** The check of one builtin type, or undefined for the types every value conforms to. */
+function builtinGuard(name: BuiltinType, v: string): string | undefined {
+  switch (name) {
+    case 'string':
+      return `typeof ${v} === "string"`;
+    case 'integer':
+      return `(typeof ${v} === "number" && Number.isInteger(${v}))`;
+    case 'number':
+      return `typeof ${v} === "number"`;
+    case 'boolean':
+      return `typeof ${v} === "boolean"`;
+    case 'true':
+      return `${v} === true`;
+    case 'false':
+      return `${v} === false`;
+    case 'nil':
+      return `${v} == null`;
+    case 'bytes':
+      return `${v} instanceof Uint8Array`;
+    case 'table':
+      return `(typeof ${v} === "object" && ${v} !== null)`;
+    case 'function':
+      return `typeof ${v} === "function"`;
+    case 'any':
+    case 'cdata':
+      // Nothing to check: every value is an `any`, and a cdata never crosses MessagePack.
+      return undefined;
   }
 }

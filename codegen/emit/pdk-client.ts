@@ -44,6 +44,33 @@ export function callFlags(f: PdkFunctionModel): number {
   return PDK_CALL_FLAGS.reduce((bits, flag) => (flag.set(f) ? bits | flag.bit : bits), 0);
 }
 
+/**
+ * What Kong's result fix does with a nil first value: the fix runs on the first result before
+ * packing, and a nil makes it raise a Lua error (Kong#13211), so the error text never reaches the
+ * plugin server. Kong 2.x has no raw-bytes fix (its raw bodies go out as plain strings), but it
+ * has the multimap fix.
+ */
+const RESULT_FIX_RAISES: Record<NonNullable<PdkFunctionModel['resultFix']>, { raise: string; kong2: boolean }> = {
+  raw_bytes: { raise: "its raw-bytes fix raises on the nil (`attempt to get length of local 'str'`)", kong2: false },
+  multimap: { raise: "its multimap fix raises on the nil (`bad argument #1 to 'pairs'`)", kong2: true },
+};
+
+/**
+ * The doc bullet of a function documented to return `(nil, err)`: Kong 3.x keeps only the
+ * first value, so the plugin sees `undefined`, and Kong 2.x rejects with the error; unless a
+ * result fix raises on that nil first, which leaves the call unanswered.
+ */
+export function nilErrNote(f: PdkFunctionModel): string {
+  const lead = 'Kong returns `(nil, err)` on failure: ';
+  const fix = f.resultFix && RESULT_FIX_RAISES[f.resultFix];
+  if (!fix)
+    return `${lead}Kong 3.x drops the error, so the call resolves \`undefined\`; Kong 2.x rejects with Kong's message.`;
+  const never = 'so the call never resolves and the request fails';
+  return fix.kong2
+    ? `${lead}on every Kong version ${fix.raise}, ${never}.`
+    : `${lead}on Kong 3.x ${fix.raise}, ${never}; Kong 2.x rejects with Kong's message.`;
+}
+
 /** `Kong 2.8.0 or earlier → current`, `Kong 3.8.0 → current`, `Kong 3.9.0 → 3.9.3`. */
 export function versionRange(idl: IdlModel, since?: string, until?: string): string {
   const oldest = idl.kong.tracked[0];
@@ -129,6 +156,15 @@ function resultTs(f: PdkFunctionModel): string {
   return ts === 'undefined' ? 'void' : ts;
 }
 
+/**
+ * The assertion that narrows the transport's `Promise<unknown>` to the function's result; none
+ * when the result is `unknown` already (an assertion that changes nothing).
+ */
+function resultCast(f: PdkFunctionModel): string {
+  const ts = resultTs(f);
+  return ts === 'unknown' ? '' : ` as Promise<${ts}>`;
+}
+
 /** The parameters the client offers (an optional one MsgPack cannot carry is left out). */
 function clientParams(f: PdkFunctionModel): PdkFunctionModel['params'] {
   return f.params.filter((p) => p.sendable);
@@ -187,10 +223,7 @@ function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf
   if (f.logPhaseSaved) notes.push('In the log phase Kong answers from request data saved when the request finished.');
   for (const e of f.effects) notes.push(e.charAt(0).toUpperCase() + e.slice(1) + '.');
   for (const l of f.limitations) notes.push(`Limitation: ${l}.`);
-  if (f.nilErr)
-    notes.push(
-      "Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.",
-    );
+  if (f.nilErr) notes.push(nilErrNote(f));
   const dropped = f.returns.length - 1;
   if (dropped > 0 && !f.nilErr)
     notes.push(`Only the first of Kong's ${f.returns.length} return values crosses the RPC.`);
@@ -203,7 +236,7 @@ function functionDoc(idl: IdlModel, f: PdkFunctionModel, indent: string, aliasOf
   const params = f.params.filter((p) => !p.vararg || p.lua === '...');
   if (params.length) lines.push('');
   for (const p of params) {
-    const extra = [p.typeText];
+    const extra = [p.doc ? `${p.typeText}: ${p.doc}` : p.typeText];
     if (!p.documented) extra.push('not documented by Kong; read from the code');
     if (p.since) extra.push(`Kong ${p.since} or later`);
     if (p.nilFiller !== undefined)
@@ -336,6 +369,7 @@ export function emitPdkClient(idl: IdlModel): string {
           name: f.camel,
           params: paramList(f),
           result: resultTs(f),
+          cast: resultCast(f),
           wire: lit(f.name),
           args: argsExpr(f),
           flags: callFlags(f),
@@ -364,6 +398,7 @@ export function emitPdkClient(idl: IdlModel): string {
       callable: {
         params: paramList(m.callable!),
         result: resultTs(m.callable!),
+        cast: resultCast(m.callable!),
         wire: lit(m.callable!.name),
         args: argsExpr(m.callable!),
         flags: callFlags(m.callable!),
@@ -385,6 +420,7 @@ export function emitPdkClient(idl: IdlModel): string {
     camel: lit(camelName(f, f.camel)),
     flags: callFlags(f),
     step: lit(f.step),
+    nilErr: f.nilErr,
     phases: f.externalPhases ? `[${f.externalPhases.map(lit).join(', ')}]` : 'undefined',
     since: f.since ? lit(f.since) : 'undefined',
     until: f.until ? lit(f.until) : 'undefined',

@@ -35,6 +35,7 @@ export function emitPdkIndex(idl: IdlModel): string {
         optional: p.optional,
         documented: p.documented,
         ...(p.since ? { since: p.since } : {}),
+        ...(p.doc ? { doc: p.doc } : {}),
       })),
       result: f.resultText,
       returns: f.returns.map((r) => ({ type: r.typeText, error: r.error })),

@@ -18,7 +18,8 @@ function notes(f: PdkFunctionModel): string {
   const n: string[] = [];
   if (!f.usable) n.push(`not exposed: ${f.unusableReasons.join('; ')}`);
   if (f.neverReturns) n.push('ends the request');
-  if (f.nilErr) n.push('**nil on 3.x**');
+  // A result fix raises on the nil before Kong could drop the error (see the note of the function).
+  if (f.nilErr) n.push(f.resultFix ? '**raises on nil**' : '**nil on 3.x**');
   if (f.resultFix === 'raw_bytes') n.push('raw bytes (`Buffer`)');
   if (f.resultFix === 'multimap') n.push('multimap');
   if (f.logPhaseSaved) n.push('log phase: saved data');

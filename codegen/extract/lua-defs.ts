@@ -100,7 +100,7 @@ function insideConstructor(tokens: readonly Token[], at: number): boolean {
 /** Reads a dotted name `a.b.c` at `at`; returns it and the index after it. */
 function readDotted(tokens: readonly Token[], at: number): { name: string; next: number } | undefined {
   if (tokens[at]?.kind !== 'name') return undefined;
-  const parts = [tokens[at]!.value];
+  const parts = [tokens[at].value];
   let k = at + 1;
   while (is(tokens[k], '.') && tokens[k + 1]?.kind === 'name') {
     parts.push(tokens[k + 1]!.value);

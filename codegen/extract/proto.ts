@@ -106,7 +106,7 @@ export function luaTypeOfProto(proto: ProtoFile, type: string): string {
     'google.protobuf.Struct': 'table',
     'google.protobuf.ListValue': 'table',
   };
-  if (scalars[type]) return scalars[type]!;
+  if (scalars[type]) return scalars[type];
   // One-field wrappers (String, Int, Bool, Number, ByteString) stand for their field.
   const fields = proto.messages[type];
   if (fields && fields.length === 1 && fields[0]!.name === 'v') return luaTypeOfProto(proto, fields[0]!.type);

@@ -355,6 +355,7 @@ function resolveFunction(
       documented: p.documented ?? true,
       sendable: true,
       ...(p.since ? { since: p.since } : {}),
+      ...(p.doc ? { doc: p.doc } : {}),
     } satisfies PdkParamModel;
   });
   let returns: PdkReturnModel[] = raw.returns.map((r, j) => {
@@ -388,6 +389,7 @@ function resolveFunction(
       }
       if (patch.optional !== undefined) target.optional = patch.optional;
       if (patch.nil_filler !== undefined) target.nilFiller = patch.nil_filler;
+      if (patch.doc !== undefined) target.doc = patch.doc;
     }
     return { kind: o.kind, why: o.why };
   });

@@ -86,6 +86,8 @@ export interface PdkParamModel {
   vararg: boolean;
   documented: boolean;
   since?: string;
+  /** What the parameter means, from pdk.yaml or a parameter patch in pdk-overrides.yaml (the patch wins). */
+  doc?: string;
   /** False for an optional parameter of a type MsgPack cannot carry: the client omits it. */
   sendable: boolean;
   /** Sent instead of nil when a later argument is set (a nil there would truncate Args). */

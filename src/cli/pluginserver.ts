@@ -121,7 +121,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     throw e;
   }
 
-  const logger = createLogger(logLevelOf(config));
+  const logger = createLogger(logLevelOf(config), undefined, { format: config.logFormat });
   const dir = path.resolve(config.pluginDir);
   const workers = config.workers ?? DEFAULT_CLI_OPTIONS.workers;
   if (workers > 1 && !config.dump && !config.dumpAll && config.dumpInfo === undefined) {
@@ -164,6 +164,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   logger.info(
     `${COMMAND} ${VERSION} (pid ${process.pid}) serving ${[...plugins.keys()].join(', ') || 'no plugins'} on ${socketPath}`,
   );
+  server.catchStrayErrors();
   const watcher = config.watch
     ? watchPluginDir(dir, server.state, logger, config.plugin === undefined ? {} : { only: config.plugin })
     : undefined;

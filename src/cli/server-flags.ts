@@ -4,8 +4,9 @@
  * {@link ServerOptions}, whose defaults live in src/options.ts). To add a flag, add one entry
  * here (and, for a new server tunable, its field and default in src/options.ts).
  */
-import { LOG_LEVELS, type LogLevel } from '../log.js';
-import { DEFAULT_CLI_OPTIONS, DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../options.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
+import { parseMetricsAddress } from '../metrics/index.js';
+import { DEFAULT_CLI_OPTIONS, DEFAULT_SERVER_OPTIONS, PLUGIN_ERROR_POLICIES, type ServerOptions } from '../options.js';
 import { workerCount } from '../cluster/worker-count.js';
 import { oneOf, parseInto, positiveNumber, UsageError, type TypedFlag } from './args.js';
 
@@ -31,6 +32,7 @@ export interface ServerCliConfig {
   workers: number | undefined;
   /** `--max-blocked` in ms (0: never replace a blocked worker). */
   maxBlockedMs: number | undefined;
+  logFormat: LogFormat;
   /** The server's options given on the command line. */
   server: Partial<Omit<ServerOptions, 'logger' | 'onPluginError'>>;
 }
@@ -52,6 +54,7 @@ export function emptyCliConfig(): ServerCliConfig {
     logLevel: undefined,
     workers: undefined,
     maxBlockedMs: undefined,
+    logFormat: 'text',
     server: {},
   };
 }
@@ -62,6 +65,22 @@ type Flag = TypedFlag<ServerCliConfig>;
 function given(value: string | undefined, spelled: string): string {
   if (value === undefined) throw new UsageError(`${spelled} needs a value`);
   return value;
+}
+
+/** An octal file mode no wider than 0777, e.g. `0660` or `660`. */
+function fileMode(v: string, spelled: string): number {
+  if (!/^0?[0-7]{3}$/.test(v)) throw new UsageError(`${spelled} needs an octal mode such as 0660, got ${v}`);
+  return parseInt(v, 8);
+}
+
+/** A `--metrics-listen` address, checked now so a typo is a usage error rather than a failed start. */
+function listenAddress(v: string, spelled: string): string {
+  try {
+    parseMetricsAddress(v);
+  } catch (e) {
+    throw new UsageError(`${spelled}: ${(e as Error).message}`);
+  }
+  return v;
 }
 
 const seconds = (v: string | undefined, spelled: string): number => positiveNumber(given(v, spelled), spelled) * 1000;
@@ -118,6 +137,35 @@ export const SERVER_FLAGS: readonly Flag[] = [
     arg: '<level>',
     help: `log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULT_CLI_OPTIONS.logLevel}; -v raises it)`,
     apply: (c, v, s) => (c.logLevel = oneOf(LOG_LEVELS, given(v, s), s)),
+  },
+  {
+    names: ['log-format'],
+    arg: '<format>',
+    help: `log line format: ${LOG_FORMATS.join(' or ')} (json: one object per line with time, level, msg, plugin, instance, event, phase)`,
+    apply: (c, v, s) => (c.logFormat = oneOf(LOG_FORMATS, given(v, s), s)),
+  },
+  {
+    names: ['metrics-listen'],
+    arg: '<host:port|unix:path>',
+    help: 'serve Prometheus metrics at http://<address>/metrics (off by default)',
+    apply: (c, v, s) => (c.server.metricsListen = listenAddress(given(v, s), s)),
+  },
+  {
+    names: ['on-plugin-error'],
+    arg: '<policy>',
+    help: `a handler that throws in rewrite/access/preread: fail-closed answers HTTP 500, continue lets the request through as kong-js-pdk did (default ${DEFAULT_SERVER_OPTIONS.pluginErrorPolicy})`,
+    apply: (c, v, s) => (c.server.pluginErrorPolicy = oneOf(PLUGIN_ERROR_POLICIES, given(v, s), s)),
+  },
+  {
+    names: ['socket-mode'],
+    arg: '<octal>',
+    help: `permissions of the socket file, whatever the umask (default 0${DEFAULT_SERVER_OPTIONS.socketMode.toString(8)})`,
+    apply: (c, v, s) => (c.server.socketMode = fileMode(given(v, s), s)),
+  },
+  {
+    names: ['allow-set-plugin-dir'],
+    help: 'let a socket client load plugins from another directory with SetPluginDir (Kong never does)',
+    apply: (c) => (c.server.allowSetPluginDir = true),
   },
   {
     names: ['event-ttl'],

@@ -5,7 +5,7 @@
  */
 import type { InstanceInfo, ServerStatus, StartInstanceParams } from '../../generated/index.js';
 import type { LogLevel } from '../log.js';
-import type { ServerOptions } from '../options.js';
+import type { PluginErrorReport, ServerOptions } from '../options.js';
 
 /** One instance as the primary keeps it: enough to create it again in any worker. */
 export interface InstanceRecord {
@@ -48,6 +48,8 @@ export interface WorkerInit {
   runDir: string;
   /** 0: no watchdog. */
   maxBlockedMs: number;
+  /** Send every plugin failure report to the primary (its embedder asked for them). */
+  reportPluginErrors: boolean;
 }
 
 /** Requests the primary sends to a worker, answered with a reply message. */
@@ -127,6 +129,7 @@ export type ChannelMessage =
   | { t: 'failed'; error: string }
   | { t: 'beat'; counters: WorkerCounters }
   | { t: 'log'; level: LogLevel; msg: string }
+  | { t: 'plugin-error'; report: PluginErrorReport }
   | { t: 'req'; rid: number; body: PrimaryRequest | WorkerRequest }
   | { t: 'res'; rid: number; ok: true; value: unknown }
   | { t: 'res'; rid: number; ok: false; error: string; rpc: boolean };

@@ -15,8 +15,9 @@ import type { Readable } from 'node:stream';
 import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '../../generated/rpc.js';
 import { IdAllocator } from '../ids.js';
 import { errorText, type Logger, type LogLevel } from '../log.js';
+import type { PluginErrorReport } from '../options.js';
 import { encodeNotification } from '../wire/encoder.js';
-import { prepareSocketPath } from '../server/server.js';
+import { applySocketMode, bindWithMode, prepareSocketPath } from '../server/socket-file.js';
 import { firstEventId, successorIds } from './event-slots.js';
 import { IpcLink } from './ipc-link.js';
 import type {
@@ -48,6 +49,8 @@ export interface ClusterOptions {
   server: WorkerServerOptions;
   /** A worker whose loop stays blocked this long is replaced; 0 turns the watchdog off. */
   maxBlockedMs: number;
+  /** Told of every plugin failure in any worker (as {@link ServerOptions.onPluginError}). */
+  onPluginError?: ((report: PluginErrorReport) => void) | undefined;
 }
 
 /** One worker of GetStatus's `Workers` list (Kong ignores GetStatus; it is for people and tools). */
@@ -139,9 +142,13 @@ export class ClusterPrimary {
     return this.plugins;
   }
 
-  /** Listens on `socketPath` (a stale socket file there is removed first). */
+  /**
+   * Listens on `socketPath` with the configured mode and backlog, as the single-process server
+   * does: a stale socket file is replaced, a live server's socket is an error.
+   */
   async listen(socketPath: string): Promise<void> {
-    prepareSocketPath(socketPath);
+    const { socketMode, listenBacklog } = this.opts.server;
+    await prepareSocketPath(socketPath);
     // The greeting leaves from here at once, as a single-process server sends it on accept:
     // a client that connects and closes (Kong 3.1–3.4's probe) still gets it.
     const greeting = this.opts.server.greeting ? encodeNotification('serverPid', process.pid) : undefined;
@@ -153,11 +160,14 @@ export class ClusterPrimary {
     server.on('error', (e) => this.opts.logger.error(`listener error: ${errorText(e)}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ path: socketPath, backlog: 4096 }, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      bindWithMode(socketMode, () =>
+        server.listen({ path: socketPath, backlog: listenBacklog }, () => {
+          server.off('error', reject);
+          resolve();
+        }),
+      );
     });
+    applySocketMode(socketPath, socketMode);
     this.server = server;
     this.socketPath = socketPath;
   }
@@ -352,6 +362,7 @@ export class ClusterPrimary {
         instances: [...this.instances.values()],
         runDir: this.runDir,
         maxBlockedMs: this.opts.maxBlockedMs,
+        reportPluginErrors: this.opts.onPluginError !== undefined,
       },
     });
   }
@@ -374,6 +385,9 @@ export class ClusterPrimary {
         break;
       case 'log':
         this.opts.logger[m.level](m.msg);
+        break;
+      case 'plugin-error':
+        this.opts.onPluginError?.(m.report);
         break;
       default:
         break;

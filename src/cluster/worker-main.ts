@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import type { EventReply } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
+import type { PluginErrorReport } from '../options.js';
 import { createLogger, errorText, LOG_LEVELS, type Logger, type LogLevel } from '../log.js';
 import { loadPluginDir } from '../plugins/loader.js';
 import { PluginServer } from '../server/server.js';
@@ -77,6 +78,9 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
     serverPid: init.serverPid,
     eventIds: new IdAllocator(init.eventIdStart, init.slots),
     onPluginEnter: watchdog.enter,
+    ...(init.reportPluginErrors
+      ? { onPluginError: (report: PluginErrorReport) => void link.post({ t: 'plugin-error', report }) }
+      : {}),
   });
   const base = server.handlers;
   const router: StepRouter = new StepRouter(

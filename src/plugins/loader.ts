@@ -5,6 +5,7 @@
  * the others still load.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PHASES, type Phase } from '../../generated/index.js';
@@ -100,6 +101,10 @@ function enablePluginSourceMaps(): void {
   if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
 }
 
+// Plugin files are loaded by path at run time, synchronously (the require hooks for `.ts` and
+// package self-resolution apply), and share the process's module cache that reloads clear.
+const loadCommonJs = createRequire(__filename);
+
 async function importModule(file: string, fresh: boolean): Promise<unknown> {
   installPackageSelfResolution();
   enablePluginSourceMaps();
@@ -107,7 +112,7 @@ async function importModule(file: string, fresh: boolean): Promise<unknown> {
   if (ext === '.ts' || ext === '.cts' || ext === '.mts') registerTypeScriptLoader();
   if (ext === '.mjs') return importEsm(file, fresh);
   try {
-    return require(file) as unknown;
+    return loadCommonJs(file) as unknown;
   } catch (e) {
     // An ES module behind a .js name (package "type": "module").
     if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return importEsm(file, fresh);

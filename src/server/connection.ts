@@ -5,13 +5,17 @@
  */
 import type * as net from 'node:net';
 import { dispatch, RpcCallError, RpcErrors, withoutContractPhrase, type RpcHandlers } from '../../generated/index.js';
-import { errorText, type Logger } from '../log.js';
+import { errorText, type Logger, type RepeatLimiter } from '../log.js';
+import type { ServerMeters } from '../metrics/index.js';
 import { encodeNotification, encodeResponse, MessageDecoder } from '../wire/index.js';
 
 /** What a connection needs from the server. */
 export interface ConnectionContext {
   readonly handlers: RpcHandlers;
   readonly logger: Logger;
+  /** Where the warnings a flood of bad clients would repeat go (rate-limited). */
+  readonly warnings: RepeatLimiter;
+  readonly meters: ServerMeters;
   readonly maxMessageBytes: number;
   /** Pre-encoded `[2, "serverPid", pid]`, or undefined to send no greeting. */
   readonly greeting: Uint8Array | undefined;
@@ -31,7 +35,7 @@ function replyError(e: unknown): string {
 
 /** Serves one socket until it closes. */
 export function serveConnection(socket: net.Socket, ctx: ConnectionContext): void {
-  const { handlers, logger } = ctx;
+  const { handlers, logger, warnings, meters } = ctx;
   const decoder = new MessageDecoder({ maxMessageBytes: ctx.maxMessageBytes });
 
   // Kong 3.1–3.4 probe the socket by connecting and closing at once: a failing greeting
@@ -52,19 +56,22 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
 
   const handle = (message: unknown): boolean => {
     if (!Array.isArray(message) || message.length < 2) {
-      logger.warn('closing a connection that sent something other than a request array');
+      meters.refused('not-a-request');
+      warnings.warn('not-a-request', 'closing a connection that sent something other than a request array');
       socket.destroy();
       return false;
     }
     const msgid = message[1];
     if (typeof msgid !== 'number' || !Number.isInteger(msgid) || msgid < 0) {
-      logger.warn('closing a connection that sent a message without a valid msgid');
+      meters.refused('bad-msgid');
+      warnings.warn('bad-msgid', 'closing a connection that sent a message without a valid msgid');
       socket.destroy();
       return false;
     }
     if (message[0] !== 0 || message.length !== 4) {
       const text = RpcErrors.MalformedRequest();
-      logger.warn(`request ${msgid}: ${text}`);
+      meters.refused('malformed-request');
+      warnings.warn('malformed-request', `request ${msgid}: ${text}`);
       reply(msgid, text, null);
       return true;
     }
@@ -99,12 +106,14 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
         if (!handle(r.value)) return;
       } else if (r.kind === 'too-large') {
         const text = RpcErrors.MessageTooLarge(r.size, r.limit);
-        logger.warn(`${text}; closing the connection`);
+        meters.refused('too-large');
+        warnings.warn('too-large', `${text}; closing the connection`);
         if (r.msgid !== undefined) reply(r.msgid, text, null);
         socket.end();
         return;
       } else {
-        logger.warn(`closing a connection that sent undecodable bytes: ${r.reason}`);
+        meters.refused('undecodable');
+        warnings.warn('undecodable', `closing a connection that sent undecodable bytes: ${r.reason}`);
         socket.destroy();
         return;
       }

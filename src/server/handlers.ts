@@ -3,9 +3,8 @@
  * checks method names and param shapes before anything here runs.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
-  EXIT_PHASES,
-  FAIL_CLOSED_RESPONSE,
   PHASES,
   RpcCallError,
   RpcErrors,
@@ -20,6 +19,7 @@ import {
   type StepErrorParams,
   type StepParams,
 } from '../../generated/index.js';
+import { canFailClosed, failClosed } from '../events/fail-closed.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText } from '../log.js';
 import { pluginInfo, pluginProblems } from '../plugins/info.js';
@@ -28,22 +28,56 @@ import { validateConfig } from '../schema/validator.js';
 import type { ServerState } from './state.js';
 
 const PHASE_SET: ReadonlySet<string> = new Set(PHASES);
-
-function failClosed(kong: { response: { exit(status: number, body?: unknown): Promise<void> } }): Promise<void> {
-  return kong.response.exit(FAIL_CLOSED_RESPONSE.status, FAIL_CLOSED_RESPONSE.body);
-}
 const finishAtOnce = (): void => {};
+
+/** The same directory, spelled differently or through a symlink. */
+function sameDir(a: string, b: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
 
 /** The handlers the dispatcher calls. */
 export class PluginServerHandlers implements RpcHandlers {
   constructor(private readonly state: ServerState) {}
 
+  /**
+   * Kong never sends this. The configured directory answers "ok" without reloading; another one
+   * is refused unless the operator allowed it, and then replaces the plugin set only if the
+   * directory can be read and at least one plugin in it loads.
+   */
   async SetPluginDir(dir: string): Promise<string> {
+    const { state } = this;
+    if (state.pluginDir !== undefined && sameDir(dir, state.pluginDir)) return 'ok';
+    if (!state.options.allowSetPluginDir) {
+      state.warnings.warn(
+        'set-plugin-dir',
+        `refused SetPluginDir ${JSON.stringify(dir)}: not the configured directory`,
+      );
+      throw new RpcCallError(RpcErrors.SetPluginDirRefused(dir));
+    }
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new RpcCallError(RpcErrors.MissingPluginDir(dir));
-    const { plugins, failures } = await loadPluginDir(dir);
-    for (const f of failures) this.state.logger.error(`plugin ${f.path} failed to load: ${f.reason}`);
-    this.state.plugins = plugins;
-    this.state.pluginDir = dir;
+    let loaded: Awaited<ReturnType<typeof loadPluginDir>>;
+    try {
+      loaded = await loadPluginDir(dir);
+    } catch (e) {
+      throw new RpcCallError(RpcErrors.SetPluginDirFailed(dir, errorText(e)));
+    }
+    const reasons = loaded.failures.map((f) => `${path.basename(f.path)}: ${f.reason}`).join('; ');
+    // Nothing loadable there: keep serving what we have. A partial load applies, as a start would.
+    if (loaded.plugins.size === 0 && loaded.failures.length > 0) {
+      state.logger.error(`SetPluginDir ${dir} not applied: ${reasons}`);
+      throw new RpcCallError(RpcErrors.SetPluginDirFailed(dir, reasons));
+    }
+    for (const f of loaded.failures) state.logger.error(`plugin ${f.path} failed to load: ${f.reason}`);
+    state.plugins = loaded.plugins;
+    state.pluginDir = dir;
+    state.logger.info(`plugin directory is now ${dir} (${[...loaded.plugins.keys()].join(', ') || 'no plugins'})`);
     return 'ok';
   }
 
@@ -137,12 +171,7 @@ export class PluginServerHandlers implements RpcHandlers {
       throw new RpcCallError(RpcErrors.UnknownPhase(inst.plugin.name, phase));
     }
     if (inst.object === undefined) {
-      return this.state.events.start(
-        inst,
-        phase as Phase,
-        EXIT_PHASES.has(phase as Phase) ? failClosed : finishAtOnce,
-        undefined,
-      );
+      return this.state.events.start(inst, phase as Phase, canFailClosed(phase) ? failClosed : finishAtOnce, undefined);
     }
     return this.state.events.start(inst, phase as Phase, inst.object[phase] as (kong: never) => unknown, inst.object);
   }

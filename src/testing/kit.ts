@@ -47,8 +47,7 @@ interface Backend {
 
 /** The Step variant Kong answers `method`'s result with (plain Step for a method Kong does not know). */
 function stepFor(method: string): StepMethodName {
-  // PdkFunctionInfo.step is typed string; the generator writes only Step method names there.
-  return (PDK_FUNCTIONS.get(method)?.step ?? 'plugin.Step') as StepMethodName;
+  return PDK_FUNCTIONS.get(method)?.step ?? 'plugin.Step';
 }
 
 function mergeSpecs(base: RequestSpec | undefined, spec: RequestSpec): RequestSpec {

@@ -246,7 +246,8 @@ test('a plugin declaring MinKongVersion is warned about PDK calls that Kong lack
   );
   assert.match(
     r.stderr,
-    /\[warn\] plugin old-target targets Kong 2\.8\.0 but calls kong\.request\.getRawPath \(kong\.request\.get_raw_path\), which Kong 3\.0\.0 added/,
+    // Every log line carries its time after the level.
+    /\[warn\] \d{4}-\d\d-\d\dT[\d:.]+Z plugin old-target targets Kong 2\.8\.0 but calls kong\.request\.getRawPath \(kong\.request\.get_raw_path\), which Kong 3\.0\.0 added/,
   );
   assert.match(r.stderr, /kong\.service\.request\.clear_query_arg\), which Kong 3\.9\.0 added/);
   assert.doesNotMatch(r.stderr, /setHeader/);

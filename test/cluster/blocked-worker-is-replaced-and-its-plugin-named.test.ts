@@ -67,7 +67,7 @@ test('a worker blocked past --max-blocked is replaced, the plugin named, the oth
     assert.match(
       line,
       new RegExp(
-        `^\\[error\\] worker 0 \\(pid ${victim}\\) blocked for \\d+\\.\\d s in plugin hog \\(instance ${hog}, event ${first.EventId}, access phase\\)`,
+        `^\\[error\\] (\\S+ )?worker 0 \\(pid ${victim}\\) blocked for \\d+\\.\\d s in plugin hog \\(instance ${hog}, event ${first.EventId}, access phase\\)`,
       ),
     );
 

@@ -12,10 +12,10 @@ import { golden, tree } from './helpers.js';
 async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stderr: string }> {
   const write = process.stderr.write.bind(process.stderr);
   let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     stderr += chunk.toString();
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     return { value: await fn(), stderr };
   } finally {

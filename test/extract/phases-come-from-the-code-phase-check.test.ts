@@ -100,10 +100,10 @@ test('extract prints a line per disagreeing function and lists them in the JSON 
   const report = path.join(dir, 'report.json');
   const write = process.stderr.write.bind(process.stderr);
   let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     stderr += chunk.toString();
     return true;
-  }) as typeof process.stderr.write;
+  };
   let code: number;
   try {
     code = await runExtract([

@@ -238,6 +238,7 @@ export async function startTestServer(
     forwardLogs: true,
     server: workerServerOptions(options),
     maxBlockedMs,
+    onPluginError: options.onPluginError,
   });
   await cluster.start();
   await cluster.listen(socketPath);

@@ -12,6 +12,13 @@ import { startInstance, startTestServer, type KongConnection, type TestServer } 
 import { GREETING_PREFIX, RawConnection } from '../helpers/raw-client.js';
 import { kmap, kstr, kuint, krequest, mp } from '../wire/mp-bytes.js';
 
+/** An event reply's Data as these tests read it: a PDK call (or "ret", compared as a whole). */
+type TestEventData = { Method: string; Args: unknown[] };
+/** A reply's result as these tests read it. */
+type TestReplyResult = { Id: number; Name: string; EventId: number; Data: TestEventData };
+/** A decoded message as these tests read it. */
+type TestMessage = [number, number, string | null, TestReplyResult];
+
 let ts: TestServer;
 let c: KongConnection;
 const raws: RawConnection[] = [];
@@ -65,7 +72,11 @@ async function writeInChunks(k: KongConnection, bytes: Uint8Array, size: number)
   }
 }
 
-async function handle(k: KongConnection, id: number, phase = 'access'): Promise<{ EventId: number; Data: any }> {
+async function handle(
+  k: KongConnection,
+  id: number,
+  phase = 'access',
+): Promise<{ EventId: number; Data: TestEventData }> {
   return k.call('HandleEvent', { InstanceId: id, EventName: phase });
 }
 
@@ -109,10 +120,10 @@ describe('framing', () => {
     const a = await rawCall(r, encodeRequest(1, 'plugin.InstanceStatus', [id]));
     assert.equal(a.reply[1], 1);
     assert.equal(a.reply[2], null);
-    assert.equal((a.reply[3] as any).Id, id);
+    assert.equal((a.reply[3] as TestReplyResult).Id, id);
     const b = await rawCall(r, encodeRequest(2, 'plugin.InstanceStatus', [id]));
     assert.equal(b.reply[1], 2);
-    assert.equal((b.reply[3] as any).Id, id);
+    assert.equal((b.reply[3] as TestReplyResult).Id, id);
     await r.quiet(50);
     // Greeting + reply 1 + reply 2, byte for byte: nothing between or after them.
     assert.equal(r.byteCount, greeting + a.bytes.length + b.bytes.length);
@@ -127,7 +138,7 @@ describe('framing', () => {
     assert.equal(reply![0], 1);
     assert.equal(reply![1], 77);
     assert.equal(reply![2], null);
-    assert.equal((reply![3] as any).Id, id);
+    assert.equal((reply![3] as TestReplyResult).Id, id);
     await r.quiet(30);
     assert.equal((await r.replies(1)).length, 1);
     assert.equal(r.closed, false);
@@ -146,8 +157,8 @@ describe('framing', () => {
     await r.quiet(30);
     assert.equal(replies.length, 2);
     const byId = new Map(replies.map((m) => [m[1], m]));
-    assert.equal((byId.get(11)![3] as any).Id, id);
-    assert.equal((byId.get(12)![3] as any).Name, 'echo');
+    assert.equal((byId.get(11)![3] as TestReplyResult).Id, id);
+    assert.equal((byId.get(12)![3] as TestReplyResult).Name, 'echo');
     assert.equal(byId.get(11)![2], null);
     assert.equal(byId.get(12)![2], null);
   });
@@ -167,7 +178,7 @@ describe('framing', () => {
       const reply = (await c.next(10_000)) as unknown[];
       assert.equal(reply[1], 901);
       assert.equal(reply[2], null);
-      assert.deepEqual((reply[3] as any).Data, {
+      assert.deepEqual((reply[3] as TestReplyResult).Data, {
         Method: 'kong.response.set_header',
         Args: ['x-body', `buffer:${body.length}:${sha}`],
       });
@@ -179,15 +190,15 @@ describe('framing', () => {
     const bad = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
     const r = await raw();
     const started = await rawCall(r, encodeRequest(1, 'plugin.StartInstance', [{ Name: 'echo', Config: '{}' }]));
-    const id = (started.reply[3] as any).Id as number;
+    const id = (started.reply[3] as TestReplyResult).Id;
     const ev = await rawCall(r, encodeRequest(2, 'plugin.HandleEvent', [{ InstanceId: id, EventName: 'access' }]));
-    const eventId = (ev.reply[3] as any).EventId as number;
-    assert.deepEqual((ev.reply[3] as any).Data, { Method: 'kong.request.get_header', Args: ['host'] });
+    const eventId = (ev.reply[3] as TestReplyResult).EventId;
+    assert.deepEqual((ev.reply[3] as TestReplyResult).Data, { Method: 'kong.request.get_header', Args: ['host'] });
 
     const step = await rawCall(r, krequest(3, 'plugin.Step', kmap({ EventId: kuint(eventId), Data: kstr(bad) })));
     assert.equal(step.reply[1], 3);
     assert.equal(step.reply[2], null);
-    const args = (step.reply[3] as any).Data.Args as unknown[];
+    const args = (step.reply[3] as TestReplyResult).Data.Args;
     assert.equal(args[0], 'x-echo');
     // On the wire: the four bytes as str (a4 …) or bin (c4 04 …), never a U+FFFD replacement.
     const asStr = Buffer.concat([Buffer.from([0xa4]), bad]);
@@ -198,13 +209,13 @@ describe('framing', () => {
     assert.ok(Buffer.isBuffer(value) ? value.equals(bad) : value === 'caf\udce9', `decoded value ${String(value)}`);
 
     const end = await rawCall(r, krequest(4, 'plugin.Step', kmap({ EventId: kuint(eventId) })));
-    assert.equal((end.reply[3] as any).Data, 'ret');
+    assert.equal((end.reply[3] as TestReplyResult).Data, 'ret');
 
     // What the plugin itself holds: a 4-character string whose last unit stands for byte e9.
     const pid = await startInstance(c, 'probe', { call: 'kong.request.getHeader', args: ['x'] });
     const p1 = await handle(c, pid);
     c.write(krequest(950, 'plugin.Step', kmap({ EventId: kuint(p1.EventId), Data: kstr(bad) })));
-    const got = (await c.next()) as any[];
+    const got = (await c.next()) as TestMessage;
     assert.deepEqual(got[3].Data.Args, ['x-got', 'string:4:"caf\\udce9"']);
     await c.call('Step', { EventId: p1.EventId });
   });
@@ -306,14 +317,14 @@ describe('malformed and oversized requests', () => {
       // Just under the limit: served.
       const ok = randomBytes(60 * 1024);
       k.write(krequest(5, 'plugin.Step', kmap({ EventId: kuint(ev.EventId), Data: mp.bin32(ok) })));
-      const okReply = (await k.next()) as any[];
+      const okReply = (await k.next()) as TestMessage;
       assert.equal(okReply[2], null);
-      assert.match(okReply[3].Data.Args[1], new RegExp(`^buffer:${ok.length}:`));
+      assert.match(String(okReply[3].Data.Args[1]), new RegExp(`^buffer:${ok.length}:`));
       await k.call('Step', { EventId: ev.EventId });
 
       const r = await raw(small);
       const ev2 = (await rawCall(r, encodeRequest(1, 'plugin.HandleEvent', [{ InstanceId: id, EventName: 'access' }])))
-        .reply[3] as any;
+        .reply[3] as TestReplyResult;
       const over = krequest(
         2,
         'plugin.Step',
@@ -421,10 +432,10 @@ describe('"__proto__" keys are inert data', () => {
       mp.fixarr(kstr('h')),
     ]);
     c.write(krequest(960, 'plugin.StepMultiMap', kmap({ EventId: kuint(ev.EventId), Data: headers })));
-    const reply = (await c.next()) as any[];
+    const reply = (await c.next()) as TestMessage;
     assert.equal(reply[2], null);
     assert.equal(reply[3].Data.Args[0], 'x-proto');
-    assert.deepEqual(JSON.parse(reply[3].Data.Args[1]), {
+    assert.deepEqual(JSON.parse(String(reply[3].Data.Args[1])), {
       dataPlain: true,
       dataOwn: true,
       dataValue: { polluted: ['data'] },
@@ -449,7 +460,7 @@ describe('"__proto__" keys are inert data', () => {
         mp.fixmap([kstr('EventId'), kuint(ev.EventId)], protoKey(kmap({ Data: kstr('sneaky') }))),
       ),
     );
-    const reply = (await c.next()) as any[];
+    const reply = (await c.next()) as TestMessage;
     assert.equal(reply[2], null);
     assert.deepEqual(reply[3].Data.Args, ['x-got', 'undefined']);
     await c.call('Step', { EventId: ev.EventId });

@@ -7,7 +7,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInstance, startTestServer, type KongConnection, type TestServer } from '../helpers/kong-client.js';
 
-async function handle(conn: KongConnection, id: number, phase = 'access'): Promise<{ EventId: number; Data: any }> {
+/** An event reply's Data as these tests read it: a PDK call (or "ret", compared as a whole). */
+type TestEventData = { Method: string; Args: unknown[] };
+
+async function handle(
+  conn: KongConnection,
+  id: number,
+  phase = 'access',
+): Promise<{ EventId: number; Data: TestEventData }> {
   return conn.call('HandleEvent', { InstanceId: id, EventName: phase });
 }
 
@@ -143,7 +150,7 @@ describe('case 35: concurrency', () => {
             const E = ev.EventId;
             assert.ok(!live.has(E), `EventId ${E} handed out twice at once`);
             live.add(E);
-            const step = async (data?: unknown): Promise<any> => {
+            const step = async (data?: unknown): Promise<{ EventId: number; Data: TestEventData }> => {
               const r = await k.call('Step', data === undefined ? { EventId: E } : { EventId: E, Data: data });
               assert.equal(r.EventId, E);
               return r.Data;
@@ -229,7 +236,7 @@ async function kongRunEvent(
   cache: { id?: number },
   name: string,
   config: Record<string, unknown>,
-  answer: (data: any) => unknown,
+  answer: (data: TestEventData) => unknown,
 ): Promise<string[]> {
   const log: string[] = [];
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -264,7 +271,7 @@ describe('case 41: Kong reset path', () => {
   test('HandleEvent on a closed id → "No plugin instance" → StartInstance → HandleEvent works', async () => {
     await withServer({}, async (ts, c) => {
       const cache: { id?: number } = {};
-      const answer = (d: any) => (d.Method === 'kong.request.get_header' ? 'h' : undefined);
+      const answer = (d: TestEventData) => (d.Method === 'kong.request.get_header' ? 'h' : undefined);
       assert.deepEqual(await kongRunEvent(c, cache, 'echo', { message: 'x' }, answer), [
         'StartInstance',
         'HandleEvent',

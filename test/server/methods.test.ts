@@ -12,6 +12,9 @@ import { encode } from '@msgpack/msgpack';
 import { pluginInfo } from '../../src/plugins/info.js';
 import { startInstance, startTestServer, type KongConnection, type TestServer } from '../helpers/kong-client.js';
 
+/** An event reply's Data as these tests read it: a PDK call (or "ret", compared as a whole). */
+type TestEventData = { Method: string; Args: unknown[] };
+
 let ts: TestServer;
 let c: KongConnection;
 before(async () => {
@@ -22,7 +25,11 @@ after(() => ts.close());
 
 const INT32_MAX = 0x7fffffff;
 
-async function handle(conn: KongConnection, id: unknown, phase = 'access'): Promise<{ EventId: number; Data: any }> {
+async function handle(
+  conn: KongConnection,
+  id: unknown,
+  phase = 'access',
+): Promise<{ EventId: number; Data: TestEventData }> {
   return conn.call('HandleEvent', { InstanceId: id, EventName: phase });
 }
 
@@ -215,21 +222,25 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
       assert.equal(echo.Name, 'echo');
       for (const k of ['Modtime', 'LoadTime', 'LastStartInstance', 'LastCloseInstance'])
         assert.equal(typeof echo[k], 'number', k);
-      const echoIds = echo.Instances.map((i: any) => i.Id);
+      const echoIds = echo.Instances.map((i: { Id: number; Config?: unknown }) => i.Id);
       assert.ok(echoIds.includes(e1) && echoIds.includes(e2), `echo instances ${echoIds}`);
-      assert.deepEqual(echo.Instances.find((i: any) => i.Id === e2).Config, { message: 'two' });
-      assert.ok(status.Plugins.noop.Instances.some((i: any) => i.Id === n1));
-      assert.ok(!status.Plugins.noop.Instances.some((i: any) => i.Id === e1));
+      assert.deepEqual(echo.Instances.find((i: { Id: number; Config?: unknown }) => i.Id === e2).Config, {
+        message: 'two',
+      });
+      assert.ok(status.Plugins.noop.Instances.some((i: { Id: number; Config?: unknown }) => i.Id === n1));
+      assert.ok(!status.Plugins.noop.Instances.some((i: { Id: number; Config?: unknown }) => i.Id === e1));
       assert.equal(echo.Instances.length, await ts.instanceCountOf('echo'));
     }
     await c.call('CloseInstance', e1);
     const after = await c.call('GetStatus');
-    assert.ok(!after.Plugins.echo.Instances.some((i: any) => i.Id === e1));
+    assert.ok(!after.Plugins.echo.Instances.some((i: { Id: number; Config?: unknown }) => i.Id === e1));
     assert.ok(after.Plugins.echo.LastCloseInstance > 0);
   });
 
   test('case 17: SetPluginDir to a missing dir is an error; to a real one "ok", and its plugins are usable', async () => {
-    const own = await startTestServer();
+    // Another directory than the configured one is refused unless the operator allows it
+    // (test/server/set-plugin-dir-is-refused.test.ts); this pins the allowed path.
+    const own = await startTestServer({ allowSetPluginDir: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-dir-'));
     try {
       const k = await own.connect();

@@ -274,7 +274,9 @@ describe('plugin failures', () => {
     const r = await lax.request().run();
     assert.deepEqual(r.pluginErrors, [{ phase: 'access', message: 'the handler threw: kaput' }]);
     assert.deepEqual(r.logMessages(), ['before']);
-    assert.equal(r.exit, undefined, 'Kong goes on as if the plugin had succeeded');
+    // The server fails closed on a handler exception in access (--on-plugin-error fail-closed).
+    assert.equal(r.exit?.status, 500, 'the request ends with HTTP 500');
+    assert.deepEqual(r.exit?.body, { message: 'An unexpected error occurred' });
     assert.ok(r.serverLog.some((l) => /threw: kaput/.test(l)));
   });
 
