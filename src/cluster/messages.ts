@@ -4,6 +4,7 @@
  * workers take the direct peer sockets (step-router.ts), never this channel.
  */
 import type { InstanceInfo, ServerStatus, StartInstanceParams } from '../../generated/index.js';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { LogLevel } from '../log.js';
 import type { PluginErrorReport, ServerOptions } from '../options.js';
 
@@ -59,6 +60,7 @@ export type PrimaryRequest =
   | { k: 'sweep'; now: number }
   | { k: 'status' }
   | { k: 'inspect'; statics: string | undefined }
+  | { k: 'metrics' }
   | { k: 'set-plugin-dir'; dir: string };
 
 /** Requests a worker sends to the primary. */
@@ -111,6 +113,8 @@ export interface ReplyTypes {
   sweep: InstanceUse[];
   status: WorkerStatusPart;
   inspect: WorkerInspection;
+  /** prom-client's JSON of the worker's registry (empty when metrics are off). */
+  metrics: MetricObjectWithValues<MetricValue<string>>[];
   'set-plugin-dir': string;
   start: InstanceInfo;
   close: InstanceInfo;

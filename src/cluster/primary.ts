@@ -15,6 +15,8 @@ import type { Readable } from 'node:stream';
 import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '../../generated/rpc.js';
 import { IdAllocator } from '../ids.js';
 import { errorText, type Logger, type LogLevel } from '../log.js';
+import type { MetricsEndpoint } from '../metrics/endpoint.js';
+import type { JsonMetrics } from './cluster-metrics.js';
 import type { PluginErrorReport } from '../options.js';
 import { encodeNotification } from '../wire/encoder.js';
 import { applySocketMode, bindWithMode, prepareSocketPath } from '../server/socket-file.js';
@@ -112,6 +114,7 @@ export class ClusterPrimary {
   private readonly ids = new IdAllocator();
   private readonly runDir: string;
   private server: net.Server | undefined;
+  private endpoint: MetricsEndpoint | undefined;
   private socketPath: string | undefined;
   private stopping = false;
   private next = 0;
@@ -170,6 +173,24 @@ export class ClusterPrimary {
     applySocketMode(socketPath, socketMode);
     this.server = server;
     this.socketPath = socketPath;
+    const metricsListen = this.opts.server.metricsListen;
+    if (metricsListen !== undefined) {
+      // prom-client is loaded only when metrics are on.
+      const { clusterMetricsSource } = await import('./cluster-metrics.js');
+      const { startMetricsEndpoint } = await import('../metrics/endpoint.js');
+      const source = clusterMetricsSource({
+        counters: () => this.counters(),
+        readyWorkers: () => this.slots.filter((s) => s.ready).length,
+        workersJson: async () => {
+          const live = this.slots.filter((s) => s.ready && s.link);
+          return Promise.all(live.map((s) => s.link!.request({ k: 'metrics' }).catch((): JsonMetrics => [])));
+        },
+      });
+      this.endpoint = await startMetricsEndpoint(metricsListen, source, {
+        prepareSocketPath: (p) => prepareSocketPath(p),
+      });
+      this.opts.logger.info(`metrics at http://${this.endpoint.address}/metrics`);
+    }
   }
 
   /** The pid of every live worker, by slot. */
@@ -287,6 +308,9 @@ export class ClusterPrimary {
     this.server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const q of this.queued.splice(0)) q.destroy();
+    const endpoint = this.endpoint;
+    this.endpoint = undefined;
+    if (endpoint) await endpoint.close().catch(() => undefined);
     const exits = this.slots.map((s) => {
       const child = s.child;
       if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

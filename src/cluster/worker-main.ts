@@ -163,6 +163,8 @@ async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<voi
       }
       case 'set-plugin-dir':
         return base.SetPluginDir(body.dir);
+      case 'metrics':
+        return server.metrics ? server.metrics.json() : [];
       default:
         throw new Error(`a worker cannot answer ${body.k}`);
     }
