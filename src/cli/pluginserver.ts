@@ -139,6 +139,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       socketPath,
       logger,
       logLevel: logLevelOf(config),
+      logFormat: config.logFormat,
       server: config.server,
       shutdownGraceMs: DEFAULT_CLI_OPTIONS.shutdownGraceMs,
     });

@@ -5,7 +5,7 @@
  */
 import type { InstanceInfo, ServerStatus, StartInstanceParams } from '../../generated/index.js';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { LogLevel } from '../log.js';
+import type { LogContext, LogFormat, LogLevel } from '../log.js';
 import type { PluginErrorReport, ServerOptions } from '../options.js';
 
 /** One instance as the primary keeps it: enough to create it again in any worker. */
@@ -35,6 +35,7 @@ export interface WorkerInit {
   dir: string;
   only: string | undefined;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** Send log lines to the primary instead of writing them to stderr (embedded servers, tests). */
   forwardLogs: boolean;
   /** The server's options (every one that survives JSON); the worker adds its own hooks. */
@@ -132,7 +133,7 @@ export type ChannelMessage =
   | { t: 'ready'; plugins: string[] }
   | { t: 'failed'; error: string }
   | { t: 'beat'; counters: WorkerCounters }
-  | { t: 'log'; level: LogLevel; msg: string }
+  | { t: 'log'; level: LogLevel; msg: string; context: LogContext | undefined }
   | { t: 'plugin-error'; report: PluginErrorReport }
   | { t: 'req'; rid: number; body: PrimaryRequest | WorkerRequest }
   | { t: 'res'; rid: number; ok: true; value: unknown }

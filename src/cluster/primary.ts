@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '../../generated/rpc.js';
 import { IdAllocator } from '../ids.js';
-import { errorText, type Logger, type LogLevel } from '../log.js';
+import { errorText, type LogFormat, type Logger, type LogLevel } from '../log.js';
 import type { MetricsEndpoint } from '../metrics/endpoint.js';
 import type { JsonMetrics } from './cluster-metrics.js';
 import type { PluginErrorReport } from '../options.js';
@@ -45,6 +45,8 @@ export interface ClusterOptions {
   only?: string | undefined;
   logger: Logger;
   logLevel: LogLevel;
+  /** The workers' own log format when they write to stderr (default text). */
+  logFormat?: LogFormat | undefined;
   /** Workers send their log lines to `logger` (embedded use) instead of writing to stderr. */
   forwardLogs?: boolean;
   /** The server's options, for every worker (the primary uses the idle time, sweep interval and greeting). */
@@ -377,6 +379,7 @@ export class ClusterPrimary {
         dir: this.opts.dir,
         only: this.opts.only,
         logLevel: this.opts.logLevel,
+        logFormat: this.opts.logFormat ?? 'text',
         forwardLogs: this.opts.forwardLogs ?? false,
         server: this.opts.server,
         serverPid: process.pid,
@@ -408,7 +411,7 @@ export class ClusterPrimary {
         s.lastBeat = Date.now();
         break;
       case 'log':
-        this.opts.logger[m.level](m.msg);
+        this.opts.logger[m.level](m.msg, m.context);
         break;
       case 'plugin-error':
         this.opts.onPluginError?.(m.report);

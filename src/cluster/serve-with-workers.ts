@@ -3,7 +3,7 @@
  * the parent's death like the single-process server.
  */
 import { installShutdown } from '../cli/process.js';
-import { errorText, type Logger, type LogLevel } from '../log.js';
+import { errorText, type LogFormat, type Logger, type LogLevel } from '../log.js';
 import type { ServerOptions } from '../options.js';
 import { ClusterPrimary } from './primary.js';
 import { workerServerOptions } from './worker-options.js';
@@ -17,6 +17,7 @@ export interface WorkersRequest {
   socketPath: string;
   logger: Logger;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   server: Partial<ServerOptions>;
   shutdownGraceMs: number;
 }
@@ -30,6 +31,7 @@ export async function serveWithWorkers(req: WorkersRequest): Promise<string[] | 
     only: req.only,
     logger: req.logger,
     logLevel: req.logLevel,
+    logFormat: req.logFormat,
     server,
     maxBlockedMs: req.maxBlockedMs,
   });

@@ -8,7 +8,7 @@ import type * as net from 'node:net';
 import type { EventReply } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
 import type { PluginErrorReport } from '../options.js';
-import { createLogger, errorText, LOG_LEVELS, type Logger, type LogLevel } from '../log.js';
+import { createLogger, errorText, LOG_LEVELS, type LogContext, type Logger, type LogLevel } from '../log.js';
 import { loadPluginDir } from '../plugins/loader.js';
 import { PluginServer } from '../server/server.js';
 import { IpcLink } from './ipc-link.js';
@@ -21,11 +21,13 @@ import { ClusterWorkerHandlers } from './worker-handlers.js';
 export const REPORT_FD = 4;
 const BEAT_MS = 200;
 
-/** A logger that hands every line to the primary (which writes it with its own logger). */
+/** A logger that hands every record to the primary (which writes it with its own logger). */
 function forwardingLogger(level: LogLevel, link: () => IpcLink | undefined): Logger {
   const max = LOG_LEVELS.indexOf(level);
   const at = (l: LogLevel) =>
-    LOG_LEVELS.indexOf(l) <= max ? (msg: string) => void link()?.post({ t: 'log', level: l, msg }) : () => {};
+    LOG_LEVELS.indexOf(l) <= max
+      ? (msg: string, context?: LogContext) => void link()?.post({ t: 'log', level: l, msg, context })
+      : () => {};
   return {
     error: at('error'),
     warn: at('warn'),
@@ -33,6 +35,22 @@ function forwardingLogger(level: LogLevel, link: () => IpcLink | undefined): Log
     debug: at('debug'),
     enabled: (l) => LOG_LEVELS.indexOf(l) <= max,
   };
+}
+
+/**
+ * The worker's logger: its slot before every message, and silenced for a moment while it creates
+ * a replica of an instance (the worker Kong asked logs the start, and why it cannot run).
+ */
+function workerLogger(inner: Logger, tag: string): Logger & { muted: boolean } {
+  const m = {
+    muted: false,
+    error: (msg: string, c?: LogContext) => m.muted || inner.error(tag + msg, c),
+    warn: (msg: string, c?: LogContext) => m.muted || inner.warn(tag + msg, c),
+    info: (msg: string, c?: LogContext) => m.muted || inner.info(tag + msg, c),
+    debug: (msg: string, c?: LogContext) => m.muted || inner.debug(tag + msg, c),
+    enabled: (l: LogLevel) => !m.muted && inner.enabled(l),
+  };
+  return m;
 }
 
 /** Cleans up after the primary's death (set once the worker runs). */
@@ -44,25 +62,14 @@ interface Routes {
   request(body: PrimaryRequest | WorkerRequest): unknown;
 }
 
-/** A logger that can be silenced for a moment (a replica of an instance logs nothing of its own). */
-function mutable(inner: Logger): Logger & { muted: boolean } {
-  const m = {
-    muted: false,
-    error: (msg: string) => m.muted || inner.error(msg),
-    warn: (msg: string) => m.muted || inner.warn(msg),
-    info: (msg: string) => m.muted || inner.info(msg),
-    debug: (msg: string) => m.muted || inner.debug(msg),
-    enabled: (l: LogLevel) => !m.muted && inner.enabled(l),
-  };
-  return m;
-}
-
 async function run(init: WorkerInit, link: IpcLink, routes: Routes): Promise<void> {
-  const logger = mutable(
-    init.forwardLogs
-      ? forwardingLogger(init.logLevel, () => link)
-      : createLogger(init.logLevel, (l) => process.stderr.write(l.replace(/^(\[\w+\] )/, `$1worker ${init.slot}: `))),
-  );
+  // Forwarded records get their tag from the primary's logger (tests and embedders).
+  const logger = init.forwardLogs
+    ? workerLogger(
+        forwardingLogger(init.logLevel, () => link),
+        '',
+      )
+    : workerLogger(createLogger(init.logLevel, undefined, { format: init.logFormat }), `worker ${init.slot}: `);
   const { plugins, failures } = await loadPluginDir(init.dir, init.only === undefined ? {} : { only: init.only });
   // Load failures are the same in every worker: the first worker of slot 0 reports them.
   if (init.generation === 0 && init.slot === 0)
