@@ -31,6 +31,7 @@
  *       --abandon-pct P    abandon: percentage of events abandoned (default 10)
  *       --host STR         value answered for get_header (default bench.example.com)
  *       --timeout S        hard limit for the whole run (default 600)
+ *       --slow-ms MS       also count the measured events slower than MS (JSON "slow")
  *
  * The scenario only changes what the load generator does; the answers to PDK
  * calls are chosen from the method name the server sends:
@@ -459,6 +460,7 @@ typedef struct {
   long long max_events;   /* >0: events mode */
   size_t body_bytes;
   double abandon_pct;
+  double slow_ms;
   const char *host;
   int64_t *iids;
   int niids;
@@ -803,6 +805,10 @@ static int run(lg_t *g) {
   double cpu_wall = (double)(t_end - g->t_measure) / 1e9;
 
   qsort(g->lat, g->nlat, sizeof *g->lat, cmp_u64);
+  long long slow = 0;
+  if (g->slow_ms > 0)
+    for (size_t i = 0; i < g->nlat; i++)
+      if ((double)g->lat[i] > g->slow_ms * 1e6) slow++;
   double sum = 0;
   for (size_t i = 0; i < g->nlat; i++) sum += (double)g->lat[i];
   const char *sc = g->scenario == SC_ECHO ? "echo" : g->scenario == SC_RAWBODY ? "rawbody" : "abandon";
@@ -815,6 +821,7 @@ static int run(lg_t *g) {
   printf("\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"max_us\":%.2f,\"mean_us\":%.2f,",
          pct_us(g->lat, g->nlat, 0.50), pct_us(g->lat, g->nlat, 0.90), pct_us(g->lat, g->nlat, 0.99),
          g->nlat ? (double)g->lat[g->nlat - 1] / 1000.0 : 0.0, g->nlat ? sum / (double)g->nlat / 1000.0 : 0.0);
+  printf("\"slow\":%lld,\"slow_ms\":%.1f,", slow, g->slow_ms);
   printf("\"pdk_calls_per_event\":%.3f,\"hop_ratio\":%.4f,",
          g->done ? (double)g->calls / (double)g->done : 0.0, g->steps ? (double)g->hops / (double)g->steps : 0.0);
   double tu, ts;
@@ -898,7 +905,7 @@ static void usage(void) {
           "       loadgen run --socket PATH --instance ID[,ID...] [--conns N] [--concurrency N]\n"
           "                   [--duration S] [--warmup S] | [--events N]\n"
           "                   [--scenario echo|rawbody|abandon] [--body-bytes N] [--abandon-pct P]\n"
-          "                   [--host STR] [--timeout S]\n");
+          "                   [--host STR] [--timeout S] [--slow-ms MS]\n");
   exit(64);
 }
 
@@ -912,6 +919,7 @@ int main(int argc, char **argv) {
       {"duration", required_argument, 0, 'd'}, {"warmup", required_argument, 0, 'w'},
       {"events", required_argument, 0, 'n'},   {"scenario", required_argument, 0, 'S'},
       {"body-bytes", required_argument, 0, 'b'}, {"abandon-pct", required_argument, 0, 'a'},
+      {"slow-ms", required_argument, 0, 'L'},
       {"host", required_argument, 0, 'H'},     {"timeout", required_argument, 0, 't'},
       {0, 0, 0, 0}};
   lg_t g;
@@ -939,6 +947,7 @@ int main(int argc, char **argv) {
       case 'n': g.max_events = atoll(optarg); break;
       case 'b': g.body_bytes = (size_t)atoll(optarg); break;
       case 'a': g.abandon_pct = atof(optarg); break;
+      case 'L': g.slow_ms = atof(optarg); break;
       case 'H': g.host = optarg; break;
       case 't': g.timeout = atof(optarg); break;
       case 'S':

@@ -96,8 +96,8 @@ function usage(): never {
   --quiet-wait S          before each run, wait up to S s for other processes to go idle [BENCH_QUIET_WAIT, 60]
   --retries N             repeat a run disturbed by other processes up to N times  [BENCH_RETRIES, 2]
   --noise-limit CORES     "disturbed" = other processes used more than this         [BENCH_NOISE_LIMIT, 0.15]
-  --skip LIST             skip phases: echo,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
-  --only LIST             run only these servers: ours,metrics,theirs,ceiling
+  --skip LIST             skip phases: idle,echo,cpu,hog,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
+  --only LIST             run only these servers: ours,oursw,metrics,theirs,ceiling (oursw: ours with --workers auto)
   --metrics MODE          off | on (ours serves /metrics) | both (ours with and without, side by side) [BENCH_METRICS, off]
   --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
   --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
@@ -151,7 +151,8 @@ function parseSettings(argv: string[]): Settings {
   let only: Set<Who> | null = null;
   if (onlyRaw !== undefined) {
     const names = onlyRaw.split(',').filter((x) => x !== '');
-    if (names.length === 0 || names.some((x) => !['ours', 'metrics', 'theirs', 'ceiling'].includes(x))) usage();
+    if (names.length === 0 || names.some((x) => !['ours', 'oursw', 'metrics', 'theirs', 'ceiling'].includes(x)))
+      usage();
     only = new Set(names as Who[]);
   }
   let theirsBin = pick('theirs-bin', 'BENCH_THEIRS_BIN') ?? '';
@@ -376,6 +377,9 @@ interface LgResult {
   scenario: string;
   conns: number;
   wall_s: number;
+  /** events slower than slow_ms (with --slow-ms) */
+  slow?: number;
+  slow_ms?: number;
   events: number;
   abandoned: number;
   exits: number;
@@ -427,11 +431,14 @@ function lastJson<T>(stdout: string): T | null {
 
 // ------------------------------------------------------------------ servers
 
-/** `metrics`: our server with --metrics-listen (the metrics on/off comparison) */
-type Who = 'ours' | 'metrics' | 'theirs' | 'ceiling';
+/**
+ * `oursw`: our server with `--workers auto` (one worker process per CPU); `metrics`: our server
+ * with --metrics-listen (the metrics on/off comparison).
+ */
+type Who = 'ours' | 'oursw' | 'metrics' | 'theirs' | 'ceiling';
 
-/** ours in either metrics mode (gets the ours/theirs ratios) */
-const isOurs = (who: Who): boolean => who === 'ours' || who === 'metrics';
+/** ours in any mode (gets the ours/theirs ratios) */
+const isOurs = (who: Who): boolean => who === 'ours' || who === 'oursw' || who === 'metrics';
 
 class PluginServer {
   proc: ChildProcess | null = null;
@@ -450,7 +457,7 @@ class PluginServer {
     readonly bin: string,
     readonly prefix: string,
     readonly pin: boolean,
-    /** flags every start of this server gets */
+    /** flags every start of this server gets (e.g. `--workers auto`) */
     readonly baseArgs: string[] = [],
   ) {
     this.sock = path.join(prefix, `${who}.sock`);
@@ -793,9 +800,11 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     const ceiling = sums.get('ceiling');
     for (const s of servers) {
       const x = sums.get(s.who) as Summary;
+      const ours1 = sums.get('ours');
       const ratio = isOurs(s.who) && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
       const p99ratio = isOurs(s.who) && theirs ? fmtRatio(x.p99, theirs.p99) : '';
       const ceilRatio = isOurs(s.who) && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
+      const w1Ratio = s.who === 'oursw' && ours1 ? fmtRatio(x.eventsPerS, ours1.eventsPerS) : '';
       rows.push([
         String(conns),
         s.label,
@@ -810,6 +819,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
         ratio,
         p99ratio,
         ceilRatio,
+        w1Ratio,
         x.perRound.map(fmtInt).join(' / '),
       ]);
       if (conns > 1) hops.push(`${conns} conns ${s.who}: ${fmtPct(x.hop)}`);
@@ -856,6 +866,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
         'ours/theirs events/s',
         'ours/theirs p99',
         'ours/ceiling events/s',
+        'workers auto / workers 1',
         'events/s per round',
       ],
       rows,
@@ -868,9 +879,207 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
   ].join('\n');
 }
 
+/** Idle memory of each server, the whole process tree (a primary and its workers count together). */
+async function idlePhase(servers: PluginServer[]): Promise<string> {
+  await sleep(3000); // let start-up garbage be collected
+  const rows = servers
+    .filter((s) => s.who !== 'ceiling' && s.alive)
+    .map((s) => [s.label, String(1 + descendants(s.measurePid).length), fmtMiB(s.rss())]);
+  const one = servers.find((s) => s.who === 'ours');
+  const many = servers.find((s) => s.who === 'oursw');
+  const ratio =
+    one && many ? ` With workers the tree holds ${fmtRatio(many.rss(), one.rss())} the one-process RSS.` : '';
+  return [
+    `## Idle memory`,
+    ``,
+    `RSS (\`VmRSS\`) of each server's process tree, summed, 3 s after start with no load.${ratio} ` +
+      `Summed RSS counts the Node binary's shared pages once per process.`,
+    ``,
+    table(['server', 'processes', 'RSS'], rows),
+  ].join('\n');
+}
+
+/** The cpu scenario: bench-cpu (6 RSA-2048 verifications per event between its PDK calls). */
+async function cpuPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
+  const servers = all.filter((s) => s.who !== 'ceiling');
+  const conns = 64;
+  const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
+  for (let round = 1; round <= cfg.rounds; round++) {
+    for (const s of servers) {
+      if (!(await revive(s, problems))) continue;
+      log(`cpu conns=${conns} round ${round}/${cfg.rounds} ${s.label}`);
+      const r = await measureClean(
+        s,
+        { plugin: 'bench-cpu', config: {} },
+        [
+          '--conns',
+          String(conns),
+          '--scenario',
+          'echo',
+          '--duration',
+          String(cfg.duration),
+          '--warmup',
+          String(cfg.warmup),
+          '--timeout',
+          String(cfg.duration + cfg.warmup + 120),
+        ],
+        cfg,
+      );
+      if (isRun(r))
+        log(`  ${fmtInt(r.lg.events_per_s)} events/s, p99 ${fmtUs(r.lg.p99_us)}, server CPU ${fmtPct(r.serverCpu)}`);
+      else log(`  FAILED: ${r.failed.split('\n')[0]}`);
+      runs.get(s.who)?.push(r);
+    }
+  }
+  const sums = new Map<Who, Summary>(servers.map((s) => [s.who, summarize(runs.get(s.who) ?? [])]));
+  const theirs = sums.get('theirs');
+  const ours1 = sums.get('ours');
+  const rows = servers.map((s) => {
+    const x = sums.get(s.who)!;
+    for (const f of x.failures) problems.push(`cpu ${s.label}: ${f}`);
+    if (x.errors) problems.push(`cpu ${s.label}: ${x.errors} RPC errors (first: ${x.firstError})`);
+    noisy(problems, `cpu ${s.label}`, x.otherLoad);
+    return [
+      s.label,
+      fmtInt(x.eventsPerS),
+      fmtUs(x.p50),
+      fmtUs(x.p99),
+      fmtPct(x.serverCpu),
+      fmtPct(x.lgCpu),
+      fmtLoad(x.otherLoad),
+      isOurs(s.who) && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '',
+      s.who === 'oursw' && ours1 ? fmtRatio(x.eventsPerS, ours1.eventsPerS) : '',
+      x.perRound.map(fmtInt).join(' / '),
+    ];
+  });
+  return [
+    `## CPU-bound plugin`,
+    ``,
+    `Plugin \`bench-cpu\`: the 4 PDK calls of bench-echo with 6 RSA-2048 signature verifications between them; ` +
+      `${conns} connections, ${cfg.rounds} round(s) of ${cfg.duration} s, servers alternating; medians shown.`,
+    ``,
+    table(
+      [
+        'server',
+        'events/s',
+        'p50',
+        'p99',
+        'server CPU',
+        'loadgen CPU',
+        'other load',
+        'ours/theirs events/s',
+        'workers auto / workers 1',
+        'events/s per round',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+/**
+ * The hog scenario: echo load on one instance while another plugin's single event blocks its
+ * process for `hogMs`. Two runs per server: the whole run (how many echo events waited), and
+ * only the events begun while the hog spins (does the server keep answering, and how fast).
+ */
+async function hogPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
+  const servers = all.filter((s) => s.who !== 'ceiling');
+  const conns = 64;
+  const hogMs = 3000;
+  const before = 2;
+  const slowMs = 100;
+  const rows: string[][] = [];
+  /** One echo run beside one hog event that spins `before` s after both start. */
+  const run = async (s: PluginServer, warmup: number, duration: number): Promise<Run | null> => {
+    // Fresh instances: one left idle since an earlier phase may have expired.
+    const hogConfig = { ms: hogMs, delay: before * 1000 };
+    s.forget('bench-hog', hogConfig);
+    s.forget('bench-echo', {});
+    const hog = await s.instance('bench-hog', hogConfig);
+    await s.instance('bench-echo', {});
+    await waitQuiet(cfg.quietWait, cfg.noiseLimit);
+    const echo = measure(
+      s,
+      { plugin: 'bench-echo', config: {} },
+      [
+        '--conns',
+        String(conns),
+        '--scenario',
+        'echo',
+        '--warmup',
+        String(warmup),
+        '--duration',
+        String(duration),
+        '--slow-ms',
+        String(slowMs),
+        '--timeout',
+        String(warmup + duration + 120),
+      ],
+      lgCpu(cfg),
+    );
+    const blocker = await execLoadgen(
+      ['run', '--socket', s.sock, '--instance', String(hog), '--conns', '1', '--events', '1', '--timeout', '60'],
+      null,
+    );
+    const r = await echo;
+    const b = lastJson<LgResult>(blocker.stdout);
+    if (!b || !b.ok || b.errors > 0 || b.events !== 1)
+      problems.push(`hog ${s.label}: the blocking event failed (${b?.first_error ?? blocker.stderr.trim()})`);
+    if (!isRun(r)) {
+      problems.push(`hog ${s.label}: ${r.failed.split('\n')[0]}`);
+      return null;
+    }
+    if (r.lg.errors) problems.push(`hog ${s.label}: ${r.lg.errors} RPC errors (first: ${r.lg.first_error})`);
+    return r;
+  };
+  for (const s of servers) {
+    if (!(await revive(s, problems))) continue;
+    log(`hog ${s.label}: echo at ${conns} conns, one ${hogMs} ms spin ${before} s into the run (two runs)`);
+    const whole = await run(s, 0, before + hogMs / 1000);
+    const during = await run(s, before, hogMs / 1000);
+    if (!whole || !during) continue;
+    rows.push([
+      s.label,
+      fmtInt(whole.lg.events),
+      `${fmtInt(whole.lg.slow ?? 0)}`,
+      fmtUs(whole.lg.max_us),
+      fmtInt(during.lg.events),
+      fmtInt(during.lg.events / (hogMs / 1000)),
+      fmtUs(during.lg.p50_us),
+      fmtUs(during.lg.p99_us),
+    ]);
+  }
+  return [
+    `## A plugin that blocks its process`,
+    ``,
+    `Echo load (\`bench-echo\`, ${conns} connections) while one event of \`bench-hog\` spins synchronously for ` +
+      `${hogMs} ms in its handler, ${before} s into the run. Two runs per server: the whole ${before + hogMs / 1000} s ` +
+      `("waited": echo events that took more than ${slowMs} ms), and only the echo events begun during the spin. ` +
+      `With one process nothing begins while the loop spins, and every event in flight waits. With workers, the ` +
+      `events that need the blocked worker wait (an RPC on a connection it serves, or an event it owns); a stuck ` +
+      `connection is not reused (Kong's keepalive pool behaves the same), so the events begun afterwards run on ` +
+      `the other worker's connections in normal time. (The spin is shorter than \`--max-blocked\`: no worker is ` +
+      `replaced here.)`,
+    ``,
+    table(
+      [
+        'server',
+        'echo events (whole run)',
+        'waited',
+        'longest',
+        'echo events begun during the spin',
+        'per second of spin',
+        'their p50',
+        'their p99',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
 async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   // the ceiling only knows the echo scenario
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
+  const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
   const rows: string[][] = [];
   for (const size of cfg.rawbodySizes) {
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
@@ -970,7 +1179,8 @@ async function withPeakRss<T>(s: PluginServer, fn: () => Promise<T>): Promise<{ 
 }
 
 async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
+  const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
   const rows: string[][] = [];
   for (const s of servers) {
     // a fresh process, so that the figures do not depend on the earlier phases
@@ -1171,8 +1381,26 @@ async function main(): Promise<void> {
       if (wanted('ours'))
         servers.push(
           cfg.metrics === 'on'
-            ? new PluginServer('ours', 'kong-ts-pdk (ours, metrics on)', cfg.oursBin, prefix, cfg.pin, metricsArgs)
-            : new PluginServer('ours', 'kong-ts-pdk (ours)', cfg.oursBin, prefix, cfg.pin),
+            ? new PluginServer('ours', 'kong-ts-pdk (ours, metrics on)', cfg.oursBin, prefix, cfg.pin, [
+                '--workers',
+                '1',
+                ...metricsArgs,
+              ])
+            : new PluginServer('ours', 'kong-ts-pdk (ours) --workers 1', cfg.oursBin, prefix, cfg.pin, [
+                '--workers',
+                '1',
+              ]),
+        );
+      if (wanted('oursw'))
+        servers.push(
+          new PluginServer(
+            'oursw',
+            `kong-ts-pdk (ours) --workers auto (${os.availableParallelism()})`,
+            cfg.oursBin,
+            prefix,
+            cfg.pin,
+            ['--workers', 'auto'],
+          ),
         );
       if (cfg.metrics === 'both')
         servers.push(
@@ -1230,7 +1458,10 @@ async function main(): Promise<void> {
     servers.splice(0, servers.length, ...started);
     if (servers.length === 0) throw new Error('no server could be started');
 
+    if (!cfg.skip.has('idle')) sections.push(await idlePhase(servers));
     if (!cfg.skip.has('echo')) sections.push(await echoPhase(cfg, servers, problems));
+    if (!cfg.skip.has('cpu')) sections.push(await cpuPhase(cfg, servers, problems));
+    if (!cfg.skip.has('hog')) sections.push(await hogPhase(cfg, servers, problems));
     if (cfg.metrics !== 'off' && !cfg.skip.has('echo')) sections.push(await scrapeSection(metricsSock, problems));
     if (!cfg.skip.has('rawbody')) sections.push(await rawbodyPhase(cfg, servers, problems));
     if (!cfg.skip.has('soak')) sections.push(await soakPhase(cfg, servers, problems));

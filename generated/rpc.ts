@@ -188,6 +188,18 @@ export const RpcErrors = {
     return `plugin ${String(name)} has no handler for phase ${String(phase)}`;
   },
   /**
+   * A Step for an event whose worker process died or was replaced (with `--workers` above 1). Kong logs it and the request goes on; the instance is untouched, so the text must never make Kong reset its instances.
+   */
+  EventLost(id: unknown): string {
+    return `event ${String(id)} was lost: the worker process running it stopped`;
+  },
+  /**
+   * A request a worker could not complete because the server's primary process did not answer it (with `--workers` above 1); the instance table is unchanged.
+   */
+  WorkerUnavailable(method: unknown, reason: unknown): string {
+    return `no worker process could take ${String(method)}: ${String(reason)}`;
+  },
+  /**
    * SetPluginDir with a path that is not a directory.
    */
   MissingPluginDir(dir: unknown): string {
@@ -363,6 +375,8 @@ export const RPC_ERROR_TEXTS = {
   BadParams: { text: "bad params for {method}: {reason}", kind: "reply" },
   MissingInstanceId: { text: "HandleEvent without InstanceId: the instance failed to start earlier", kind: "reply" },
   UnknownPhase: { text: "plugin {name} has no handler for phase {phase}", kind: "reply" },
+  EventLost: { text: "event {id} was lost: the worker process running it stopped", kind: "reply" },
+  WorkerUnavailable: { text: "no worker process could take {method}: {reason}", kind: "reply" },
   MissingPluginDir: { text: "plugin directory {dir} does not exist", kind: "reply" },
   SetPluginDirRefused: { text: "plugin directory {dir} is not the one this server serves; changing it needs --allow-set-plugin-dir", kind: "reply" },
   SetPluginDirFailed: { text: "plugin directory {dir} was not loaded ({reason}); the loaded plugins are unchanged", kind: "reply" },

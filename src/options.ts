@@ -2,6 +2,7 @@
  * The server's tunables and the CLI's defaults, in one place: every default the plugin server
  * uses is in {@link DEFAULT_SERVER_OPTIONS} or {@link DEFAULT_CLI_OPTIONS}.
  */
+import type { IdAllocator } from './ids.js';
 import type { LogLevel, Logger } from './log.js';
 
 /** Options of a plugin server; every field has a default in {@link DEFAULT_SERVER_OPTIONS}. */
@@ -45,6 +46,19 @@ export interface ServerOptions {
   logger?: Logger;
   /** Told of every plugin failure besides the log line: a handler that threw, an instance that cannot run. */
   onPluginError?: (report: PluginErrorReport) => void;
+  /** The pid the greeting and GetStatus announce (a worker of a multi-process server names its primary). */
+  serverPid?: number;
+  /** Where event ids come from (a worker of a multi-process server draws from its own residue class). */
+  eventIds?: IdAllocator;
+  /** Called just before plugin code runs for an event (a worker's watchdog names the plugin that blocks). */
+  onPluginEnter?: (event: PluginEntry) => void;
+}
+
+/** The event whose plugin code is about to run, as {@link ServerOptions.onPluginEnter} sees it. */
+export interface PluginEntry {
+  readonly id: number;
+  readonly phase: string;
+  readonly instance: { readonly id: number; readonly plugin: { readonly name: string } };
 }
 
 /** See {@link ServerOptions.pluginErrorPolicy}. */
@@ -64,7 +78,9 @@ export interface PluginErrorReport {
 }
 
 /** The defaults. */
-export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger' | 'onPluginError'>> = Object.freeze({
+export const DEFAULT_SERVER_OPTIONS: Readonly<
+  Omit<ServerOptions, 'logger' | 'onPluginError' | 'serverPid' | 'eventIds' | 'onPluginEnter'>
+> = Object.freeze({
   eventTtlMs: 60_000,
   instanceIdleMs: 60_000,
   // Twice a second, so an event is freed within half a second of its TTL.
@@ -91,6 +107,10 @@ export interface CliDefaults {
   readonly logLevel: LogLevel;
   /** How long SIGTERM waits for running events before closing, in ms (Kong expects the process gone within a second). */
   readonly shutdownGraceMs: number;
+  /** Worker processes (`--workers`); 1 runs everything in the one process Kong started (see docs/workers.md). */
+  readonly workers: number;
+  /** A worker whose event loop stays blocked this long is replaced, in ms (`--max-blocked`; see docs/workers.md). */
+  readonly maxBlockedMs: number;
 }
 
 /** The CLI's defaults. */
@@ -100,4 +120,6 @@ export const DEFAULT_CLI_OPTIONS: CliDefaults = Object.freeze({
   onePluginSocketSuffix: '.socket',
   logLevel: 'warn',
   shutdownGraceMs: 500,
+  workers: 1,
+  maxBlockedMs: 5000,
 });

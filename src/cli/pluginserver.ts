@@ -19,6 +19,7 @@ import { loadPluginDir } from '../plugins/loader.js';
 import { watchPluginDir } from '../plugins/watch.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { PluginServer } from '../server/server.js';
+import { serveWithWorkers } from '../cluster/serve-with-workers.js';
 import { usage, UsageError } from './args.js';
 import { dumpableInfos, singlePluginDump } from './dump.js';
 import { installShutdown } from './process.js';
@@ -122,6 +123,32 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
 
   const logger = createLogger(logLevelOf(config), undefined, { format: config.logFormat });
   const dir = path.resolve(config.pluginDir);
+  const workers = config.workers ?? DEFAULT_CLI_OPTIONS.workers;
+  if (workers > 1 && !config.dump && !config.dumpAll && config.dumpInfo === undefined) {
+    if (config.watch) {
+      process.stderr.write(`${COMMAND}: --watch reloads plugins in one process: use it with --workers 1\n`);
+      return 2;
+    }
+    // The primary loads no plugin: each worker loads them (see docs/workers.md).
+    const socketPath = socketPathOf(config);
+    const served = await serveWithWorkers({
+      workers,
+      maxBlockedMs: config.maxBlockedMs ?? DEFAULT_CLI_OPTIONS.maxBlockedMs,
+      dir,
+      only: config.plugin,
+      socketPath,
+      logger,
+      logLevel: logLevelOf(config),
+      logFormat: config.logFormat,
+      server: config.server,
+      shutdownGraceMs: DEFAULT_CLI_OPTIONS.shutdownGraceMs,
+    });
+    if (typeof served === 'number') return served;
+    logger.info(
+      `${COMMAND} ${VERSION} (pid ${process.pid}, ${workers} workers) serving ${served.join(', ') || 'no plugins'} on ${socketPath}`,
+    );
+    return -1;
+  }
   const plugins = await loadServed(dir, config.plugin, logger);
   if (plugins === undefined) return 1;
   const dumped = runDump(config, plugins, dir, logger, out);

@@ -5,6 +5,9 @@
  */
 import type { Logger } from '../log.js';
 
+/** The parent at start-up: loading plugins and starting workers can outlast a parent that dies at once. */
+const STARTING_PARENT = process.ppid;
+
 /** Runs `shutdown` once on SIGTERM, SIGINT, or when the parent process goes away; then exits 0. */
 export function installShutdown(shutdown: () => Promise<void>, logger: Logger, pollMs = 500): void {
   let stopping = false;
@@ -21,11 +24,13 @@ export function installShutdown(shutdown: () => Promise<void>, logger: Logger, p
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  const parent = process.ppid;
+  const parent = STARTING_PARENT;
   if (parent !== 1) {
-    const timer = setInterval(() => {
+    const check = (): void => {
       if (process.ppid !== parent) stop(`parent process ${parent} exited`);
-    }, pollMs);
+    };
+    check();
+    const timer = setInterval(check, pollMs);
     timer.unref();
   }
 }

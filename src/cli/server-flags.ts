@@ -7,6 +7,7 @@
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log.js';
 import { parseMetricsAddress } from '../metrics/index.js';
 import { DEFAULT_CLI_OPTIONS, DEFAULT_SERVER_OPTIONS, PLUGIN_ERROR_POLICIES, type ServerOptions } from '../options.js';
+import { workerCount } from '../cluster/worker-count.js';
 import { oneOf, parseInto, positiveNumber, UsageError, type TypedFlag } from './args.js';
 
 /** What the command line asks for, before any default is applied. */
@@ -27,6 +28,10 @@ export interface ServerCliConfig {
   /** `--watch`: reload changed plugins (development). */
   watch: boolean;
   logLevel: LogLevel | undefined;
+  /** `--workers`: worker processes (1: no extra process). */
+  workers: number | undefined;
+  /** `--max-blocked` in ms (0: never replace a blocked worker). */
+  maxBlockedMs: number | undefined;
   logFormat: LogFormat;
   /** The server's options given on the command line. */
   server: Partial<Omit<ServerOptions, 'logger' | 'onPluginError'>>;
@@ -47,6 +52,8 @@ export function emptyCliConfig(): ServerCliConfig {
     verbose: 0,
     watch: false,
     logLevel: undefined,
+    workers: undefined,
+    maxBlockedMs: undefined,
     logFormat: 'text',
     server: {},
   };
@@ -187,6 +194,26 @@ export const SERVER_FLAGS: readonly Flag[] = [
     names: ['watch'],
     help: 'development: reload plugins when their files change; instances started after a change run the new code (a changed schema still needs Kong restarted)',
     apply: (c) => (c.watch = true),
+  },
+  {
+    names: ['workers'],
+    arg: '<n|auto>',
+    help: `worker processes; auto: one per CPU; 1: one process (default ${DEFAULT_CLI_OPTIONS.workers})`,
+    apply: (c, v, s) => {
+      const n = workerCount(given(v, s));
+      if (n === undefined) throw new UsageError(`${s} needs a positive integer or auto, got ${String(v)}`);
+      c.workers = n;
+    },
+  },
+  {
+    names: ['max-blocked'],
+    arg: '<seconds>',
+    help: `replace a worker whose event loop stays blocked this long; 0: never (default ${DEFAULT_CLI_OPTIONS.maxBlockedMs / 1000})`,
+    apply: (c, v, s) => {
+      const n = Number(given(v, s));
+      if (!Number.isFinite(n) || n < 0) throw new UsageError(`${s} needs a number of seconds, got ${String(v)}`);
+      c.maxBlockedMs = n * 1000;
+    },
   },
   { names: ['version'], help: 'print the version and exit', apply: (c) => (c.version = true) },
   { names: ['h', 'help'], help: 'print this help and exit', apply: (c) => (c.help = true) },

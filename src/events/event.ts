@@ -26,7 +26,7 @@ import {
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
 import type { EventOutcome, PdkMeter, ServerMeters } from '../metrics/index.js';
-import type { PluginErrorPolicy, PluginErrorReport } from '../options.js';
+import type { PluginEntry, PluginErrorPolicy, PluginErrorReport } from '../options.js';
 import { normalizeArgs } from '../pdk/args.js';
 import { EventEndedError, PdkError } from '../pdk/errors.js';
 import { fixResult } from '../pdk/results.js';
@@ -71,6 +71,8 @@ export interface EventContext {
   readonly ttlMs: number;
   readonly onEnd: (event: PluginEvent, why: EventEnd) => void;
   readonly onPluginError: ((report: PluginErrorReport) => void) | undefined;
+  /** Called just before plugin code runs (a worker's watchdog names the plugin that blocks). */
+  readonly onPluginEnter: ((event: PluginEntry) => void) | undefined;
 }
 
 /** An error made without a stack: thousands are made at once when a sweep frees abandoned events. */
@@ -121,6 +123,7 @@ export class PluginEvent implements PdkTransport {
   ): Promise<EventReply> {
     const reply = this.nextReply();
     let result: unknown;
+    this.ctx.onPluginEnter?.(this);
     try {
       result = handler.call(self, createPdk(this, onUnknownMember));
     } catch (e) {
@@ -149,6 +152,7 @@ export class PluginEvent implements PdkTransport {
     this.lastActive = ORIGIN + t;
     call.meter?.answered((t - call.sentAt) / 1000, isError);
     const reply = this.nextReply();
+    this.ctx.onPluginEnter?.(this);
     if (isError)
       call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
     else call.resolve(fixResult(data, call.flags, this.instance.plugin.rawBodies));

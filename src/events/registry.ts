@@ -9,7 +9,12 @@ import { IdAllocator } from '../ids.js';
 import type { PluginInstance } from '../instances/instance.js';
 import type { Logger } from '../log.js';
 import { NO_METRICS, type ServerMeters } from '../metrics/index.js';
-import { DEFAULT_SERVER_OPTIONS, type PluginErrorPolicy, type PluginErrorReport } from '../options.js';
+import {
+  DEFAULT_SERVER_OPTIONS,
+  type PluginEntry,
+  type PluginErrorPolicy,
+  type PluginErrorReport,
+} from '../options.js';
 import { PluginEvent, type EventContext, type EventEnd } from './event.js';
 
 /** What the event table is built from. */
@@ -21,12 +26,16 @@ export interface EventRegistryOptions {
   policy?: PluginErrorPolicy;
   /** Resolves PDK names the IDL does not know, for the clients of this registry's events. */
   unknownPdkMember?: UnknownPdkMemberHandler;
+  /** Where event ids come from (a worker of a multi-process server draws from its own residue class). */
+  ids?: IdAllocator;
+  /** Called just before plugin code runs for an event. */
+  onPluginEnter?: (event: PluginEntry) => void;
 }
 
 /** The event table. */
 export class EventRegistry {
   private readonly byId = new Map<number, PluginEvent>();
-  private readonly ids = new IdAllocator();
+  private readonly ids: IdAllocator;
   private readonly ctx: EventContext;
   private readonly logger: Logger;
   private readonly ttlMs: number;
@@ -36,7 +45,9 @@ export class EventRegistry {
     this.logger = options.logger;
     this.unknownPdkMember = options.unknownPdkMember;
     this.ttlMs = options.ttlMs;
+    this.ids = options.ids ?? new IdAllocator();
     this.ctx = {
+      onPluginEnter: options.onPluginEnter,
       logger: options.logger,
       meters: options.meters ?? NO_METRICS,
       policy: options.policy ?? DEFAULT_SERVER_OPTIONS.pluginErrorPolicy,
@@ -49,6 +60,11 @@ export class EventRegistry {
         inst.lastUsed = Date.now();
       },
     };
+  }
+
+  /** The id the next event is likely to get (a worker reports it so a successor starts past it). */
+  nextIdHint(): number {
+    return this.ids.peek();
   }
 
   /** Starts `handler` as a new event of `instance`; resolves with its first move. */

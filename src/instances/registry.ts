@@ -12,6 +12,8 @@ import { PluginInstance } from './instance.js';
 export class InstanceRegistry {
   private readonly byId = new Map<number, PluginInstance>();
   private readonly ids = new IdAllocator();
+  /** Set by {@link reserveId}: the id and start time the next {@link add} uses. */
+  private reserved: { id: number; startTime: number } | undefined;
 
   constructor(
     private readonly idleMs: number,
@@ -25,10 +27,20 @@ export class InstanceRegistry {
     object: Record<string, unknown> | undefined,
     broken: string | undefined,
   ): PluginInstance {
-    const id = this.ids.allocate((n) => this.byId.has(n));
-    const inst = new PluginInstance(id, plugin, config, object, broken, Date.now() / 1000);
+    const r = this.reserved;
+    this.reserved = undefined;
+    const id = r?.id ?? this.ids.allocate((n) => this.byId.has(n));
+    const inst = new PluginInstance(id, plugin, config, object, broken, r?.startTime ?? Date.now() / 1000);
     this.byId.set(id, inst);
     return inst;
+  }
+
+  /**
+   * Makes the next {@link add} use `id` and `startTime` (seconds) instead of fresh ones: a worker
+   * of a multi-process server creates every instance under the id its primary allocated.
+   */
+  reserveId(id: number, startTime: number): void {
+    this.reserved = { id, startTime };
   }
 
   /** The instance with this id, if live. */

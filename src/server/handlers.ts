@@ -83,7 +83,10 @@ export class PluginServerHandlers implements RpcHandlers {
 
   GetStatus(): ServerStatus {
     // No prototype: a plugin named __proto__ must be an ordinary key.
-    const status: ServerStatus = { Pid: process.pid, Plugins: Object.create(null) as ServerStatus['Plugins'] };
+    const status: ServerStatus = {
+      Pid: this.state.options.serverPid ?? process.pid,
+      Plugins: Object.create(null) as ServerStatus['Plugins'],
+    };
     for (const p of this.state.plugins.values()) {
       status.Plugins[p.name] = {
         Name: p.name,

@@ -22,13 +22,13 @@ export { prepareSocketPath, SocketInUseError } from './socket-file.js';
 /** A running plugin server. */
 export class PluginServer {
   readonly state: ServerState;
-  readonly handlers: RpcHandlers;
+  handlers: RpcHandlers;
   private server: net.Server | undefined;
   private socketPath: string | undefined;
   private readonly sockets = new Set<net.Socket>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private ctx: ConnectionContext;
   private endpoint: MetricsEndpoint | undefined;
-  private readonly ctx: ConnectionContext;
   private readonly releaser = new MemoryReleaser();
 
   constructor(plugins: Map<string, LoadedPlugin>, pluginDir: string | undefined, options: Partial<ServerOptions> = {}) {
@@ -40,8 +40,17 @@ export class PluginServer {
       warnings: this.state.warnings,
       meters: this.state.meters,
       maxMessageBytes: this.state.options.maxMessageBytes,
-      greeting: this.state.options.greeting ? serverPidGreeting() : undefined,
+      greeting: this.state.options.greeting ? serverPidGreeting(this.state.options.serverPid) : undefined,
     };
+  }
+
+  /**
+   * Puts `wrap(handlers)` between the connections and the handlers (a worker of a multi-process
+   * server routes instance changes through its primary and Steps to the worker owning the event).
+   */
+  wrapHandlers(wrap: (base: RpcHandlers) => RpcHandlers): void {
+    this.handlers = wrap(this.handlers);
+    this.ctx = { ...this.ctx, handlers: this.handlers };
   }
 
   /** The metrics of this server (undefined when metrics are off). */
@@ -61,15 +70,7 @@ export class PluginServer {
   async listen(socketPath: string): Promise<void> {
     const { options, logger } = this.state;
     await prepareSocketPath(socketPath);
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      this.state.meters.connectionOpened();
-      socket.on('close', () => {
-        this.sockets.delete(socket);
-        this.state.meters.connectionClosed();
-      });
-      serveConnection(socket, this.ctx);
-    });
+    const server = net.createServer({ noDelay: true }, (socket) => this.serveSocket(socket));
     server.on('error', (e) => logger.error(`listener error: ${errorText(e)}`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -94,7 +95,27 @@ export class PluginServer {
       }
       logger.info(`metrics at http://${this.endpoint.address}/metrics`);
     }
-    this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs);
+    this.startSweeps();
+  }
+
+  /**
+   * Serves a connection accepted elsewhere (a worker of a multi-process server gets its
+   * connections from the primary, which holds the listening socket).
+   */
+  serveSocket(socket: net.Socket): void {
+    this.sockets.add(socket);
+    this.state.meters.connectionOpened();
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.state.meters.connectionClosed();
+    });
+    serveConnection(socket, this.ctx);
+  }
+
+  /** Starts the periodic expiry sweeps (listen does; a server without a listener calls it itself). */
+  startSweeps(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => this.sweep(), this.state.options.sweepIntervalMs);
     this.sweepTimer.unref();
   }
 

@@ -39,6 +39,8 @@ export class ServerState {
       // Unknown PDK names of this server's plugins are forwarded and warned about on its own logger.
       unknownPdkMember: kongJsPdkFallback(this.logger),
       ...(this.options.onPluginError ? { onPluginError: this.options.onPluginError } : {}),
+      ...(this.options.eventIds ? { ids: this.options.eventIds } : {}),
+      ...(this.options.onPluginEnter ? { onPluginEnter: this.options.onPluginEnter } : {}),
     });
     this.plugins = plugins;
     this.pluginDir = pluginDir;

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import { KongConnection, startInstance } from '../helpers/kong-client.js';
 import { runBin, SERVER_BIN, startServerProcess, tempDir, TOOL_BIN } from '../helpers/cli.js';
+import { SERVER_WORKER_ARGS } from '../helpers/workers.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 
 const DIR = fixture('cli-plugins');
@@ -188,7 +189,7 @@ test('case 44: the server exits when its parent dies', async () => {
     '/bin/sh',
     [
       '-c',
-      `"${process.execPath}" "${SERVER_BIN}" -d "${DIR}" -p "${prefix}" --sock-name orphan.sock 2>/dev/null & echo $! > "${pidFile}"; sleep 0.5`,
+      `"${process.execPath}" "${SERVER_BIN}" -d "${DIR}" -p "${prefix}" --sock-name orphan.sock ${SERVER_WORKER_ARGS.join(' ')} 2>/dev/null & echo $! > "${pidFile}"; sleep 0.5`,
     ],
     { stdio: 'ignore' },
   );

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from './paths.js';
+import { SERVER_WORKER_ARGS } from './workers.js';
 
 /** The server's entry script. */
 export const SERVER_BIN = path.join(repoRoot, 'bin', 'kong-ts-pluginserver');
@@ -32,13 +33,15 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the server CLI and waits until `socketPath` accepts connections. */
+/** Starts the server CLI (with `--workers` when the tests run with workers) and waits until `socketPath` accepts connections. */
 export async function startServerProcess(
   args: string[],
   socketPath: string,
   timeoutMs = 10000,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_BIN, ...args, ...SERVER_WORKER_ARGS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

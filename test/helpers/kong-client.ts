@@ -8,12 +8,16 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RpcArgs, RpcCall, RpcMethodName, RpcResult } from '../../generated/index.js';
+import { ClusterPrimary } from '../../src/cluster/primary.js';
+import { workerServerOptions } from '../../src/cluster/worker-options.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { ServerOptions } from '../../src/options.js';
 import { loadPluginDir } from '../../src/plugins/loader.js';
+import type { LoadedPlugin } from '../../src/plugins/types.js';
 import { PluginServer } from '../../src/server/server.js';
 import { encodeRequest, MessageDecoder } from '../../src/wire/index.js';
 import { fixture } from './paths.js';
+import { TEST_WORKERS } from './workers.js';
 
 /** A decoded reply `[1, msgid, error, result]`. */
 export interface Reply {
@@ -133,43 +137,151 @@ export class KongConnection {
   }
 }
 
-/** A server on a temporary socket, loaded with test/fixtures/plugins unless told otherwise. */
+/** The use of one instance, summed over the workers that have it. */
+export interface InstanceUseView {
+  runningEvents: number;
+}
+
+/**
+ * A server on a temporary socket, loaded with test/fixtures/plugins unless told otherwise. The
+ * probes read the server's state the same way whether it runs in this process or in workers.
+ */
 export interface TestServer {
-  server: PluginServer;
+  /** The in-process server (single-process runs only). */
+  server: PluginServer | undefined;
+  /** The primary (runs with workers only). */
+  cluster: ClusterPrimary | undefined;
+  workers: number;
+  /** The plugins of the directory, loaded in this process (their infos, names, validators). */
+  plugins: Map<string, LoadedPlugin>;
   socketPath: string;
   logLines: string[];
   connect(): Promise<KongConnection>;
   close(): Promise<void>;
+  /** Live events. */
+  events(): Promise<number>;
+  /** The expiry sweeps as the server runs them, at time `now`. */
+  sweep(now?: number): Promise<void>;
+  /** The event TTL sweep alone; resolves with the number of events it freed. */
+  sweepEvents(now: number): Promise<number>;
+  /** A live instance's running events, or undefined when no worker has it. */
+  instance(id: number): Promise<InstanceUseView | undefined>;
+  /** Live instances. */
+  instanceCount(): Promise<number>;
+  /** Live instances of one plugin. */
+  instanceCountOf(plugin: string): Promise<number>;
+  /** A static member of a plugin's class, one value per process running it. */
+  pluginStatic<T>(plugin: string, key: string): Promise<T[]>;
+  /** The names of the loaded plugins. */
+  pluginNames(): Promise<string[]>;
+  /** Something that changes when the server's plugin set is replaced. */
+  pluginSetIdentity(): Promise<unknown>;
 }
 
-/** Starts an in-process server for a test. */
+/** Starts a server for a test: in this process, or with `KTS_TEST_WORKERS` worker processes. */
 export async function startTestServer(
   options: Partial<ServerOptions> = {},
   dir = fixture('plugins'),
+  workers = TEST_WORKERS,
+  maxBlockedMs = 5000,
 ): Promise<TestServer> {
   const { plugins, failures } = await loadPluginDir(dir);
   if (failures.length) throw new Error(`fixture plugins failed to load: ${JSON.stringify(failures)}`);
   const logLines: string[] = [];
   const logger: Logger = options.logger ?? createLogger('debug', (l) => logLines.push(l));
-  const server = new PluginServer(plugins, dir, { ...options, logger });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-'));
   const socketPath = path.join(tmp, 'test.sock');
-  await server.listen(socketPath);
   const conns: KongConnection[] = [];
+  const connect = async () => {
+    const c = await KongConnection.open(socketPath);
+    conns.push(c);
+    return c;
+  };
+  if (workers <= 1) {
+    const server = new PluginServer(plugins, dir, { ...options, logger });
+    await server.listen(socketPath);
+    const st = server.state;
+    return {
+      server,
+      cluster: undefined,
+      workers: 1,
+      plugins,
+      socketPath,
+      logLines,
+      connect,
+      close: async () => {
+        for (const c of conns) c.close();
+        await server.close(0);
+        fs.rmSync(tmp, { recursive: true, force: true });
+      },
+      events: async () => st.events.size,
+      sweep: async (now) => server.sweep(now),
+      sweepEvents: async (now) => st.events.sweep(now),
+      instance: async (id) => {
+        const i = st.instances.get(id);
+        return i ? { runningEvents: i.runningEvents } : undefined;
+      },
+      instanceCount: async () => st.instances.size,
+      instanceCountOf: async (name) => [...st.instances.all()].filter((i) => i.plugin.name === name).length,
+      pluginStatic: async <T>(name: string, key: string) => [
+        (st.plugins.get(name)!.Plugin as unknown as Record<string, unknown>)[key] as T,
+      ],
+      pluginSetIdentity: async () => st.plugins,
+      pluginNames: async () => [...st.plugins.keys()],
+    };
+  }
+  const cluster = new ClusterPrimary({
+    workers,
+    dir,
+    logger,
+    logLevel: 'debug',
+    forwardLogs: true,
+    server: workerServerOptions(options),
+    maxBlockedMs,
+    onPluginError: options.onPluginError,
+  });
+  await cluster.start();
+  await cluster.listen(socketPath);
+  const byInstance = async () => {
+    const views = await cluster.inspect();
+    const m = new Map<number, InstanceUseView>();
+    for (const v of views)
+      for (const u of v.instances) m.set(u.id, { runningEvents: (m.get(u.id)?.runningEvents ?? 0) + u.running });
+    return m;
+  };
+  const events = async () => (await cluster.inspect()).reduce((n, v) => n + v.events, 0);
   return {
-    server,
+    server: undefined,
+    cluster,
+    workers,
+    plugins,
     socketPath,
     logLines,
-    connect: async () => {
-      const c = await KongConnection.open(socketPath);
-      conns.push(c);
-      return c;
-    },
+    connect,
     close: async () => {
       for (const c of conns) c.close();
-      await server.close(0);
+      await cluster.close(0);
       fs.rmSync(tmp, { recursive: true, force: true });
     },
+    events,
+    sweep: (now) => cluster.sweep(now),
+    sweepEvents: async (now) => {
+      const before = await events();
+      await cluster.sweep(now, false);
+      return before - (await events());
+    },
+    instance: async (id) => (await byInstance()).get(id),
+    instanceCount: async () => (await byInstance()).size,
+    instanceCountOf: async (name) => {
+      // Every worker has every instance: count the ids, by plugin, that any worker has.
+      const ids = new Set<number>();
+      for (const v of await cluster.inspect()) for (const u of v.instances) if (u.name === name) ids.add(u.id);
+      return ids.size;
+    },
+    pluginNames: async () => Object.keys((await cluster.status()).Plugins),
+    pluginStatic: async <T>(name: string, key: string) =>
+      (await cluster.inspect(key)).map((v) => JSON.parse(v.statics[name] ?? 'null') as T),
+    pluginSetIdentity: async () => JSON.stringify((await cluster.status()).Plugins, ['Name', 'LoadTime']),
   };
 }
 

@@ -26,7 +26,7 @@ test("two processes' metrics aggregate: events add up, instances take the maximu
   try {
     await runEvents(a, 5);
     await runEvents(b, 8);
-    const merged = AggregatorRegistry.aggregate([await a.server.metrics!.json(), await b.server.metrics!.json()]);
+    const merged = AggregatorRegistry.aggregate([await a.server!.metrics!.json(), await b.server!.metrics!.json()]);
     const s = parseScrape(await merged.metrics());
     assert.equal(sampleValue(s, 'kong_ts_events_total', { plugin: 'ping', phase: 'access', outcome: 'ret' }), 13);
     assert.equal(sampleValue(s, 'kong_ts_event_duration_seconds_count', { plugin: 'ping', phase: 'access' }), 13);

@@ -129,7 +129,7 @@ test('other rules fail closed too, each with its field and rule', async () => {
 });
 
 test('a TypeScript plugin with no Schema export validates against its derived schema; a sidecar is used for a JS plugin', async () => {
-  const derived = ts.server.state.plugins.get('ts-derived')!;
+  const derived = ts.plugins.get('ts-derived')!;
   assert.deepEqual(derived.schemaFields, [
     { header: { type: 'string', required: true, default: 'x-derived' } },
     { attempts: { type: 'integer', required: true, default: 3, between: [1, Number.MAX_SAFE_INTEGER] } },
@@ -147,5 +147,5 @@ test("each plugin's validator is compiled once, however many instances start", a
   }
   assert.equal(validatorCompileCount() - compiledBefore, 3);
   for (const name of ['echo-config', 'ts-derived', 'with-sidecar'])
-    assert.ok(ts.server.state.plugins.get(name)!.configValidator, name);
+    assert.ok(ts.plugins.get(name)!.configValidator, name);
 });

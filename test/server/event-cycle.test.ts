@@ -34,7 +34,7 @@ describe('event cycle', () => {
     const err = await c.callError('Step', { EventId: r.EventId });
     assert.match(err, /no running event/);
     assert.doesNotMatch(err, /no plugin instance/i);
-    assert.equal(ts.server.state.events.size, 0);
+    assert.equal(await ts.events(), 0);
   });
 
   test('case 20: echo reads host, sets x-echo, then "ret"', async () => {
@@ -46,7 +46,7 @@ describe('event cycle', () => {
     assert.deepEqual(r2.Data, { Method: 'kong.response.set_header', Args: ['x-echo', 'example.test'] });
     const r3 = await c.call('Step', { EventId: r1.EventId });
     assert.equal(r3.Data, 'ret');
-    assert.equal(ts.server.state.events.size, 0);
+    assert.equal(await ts.events(), 0);
   });
 
   test('case 21: a Step without Data reaches the plugin as undefined and the cycle goes on', async () => {
@@ -176,7 +176,7 @@ describe('event cycle', () => {
     assert.deepEqual(r.Data, { Method: 'kong.response.exit', Args: [403, 'denied', { x: 'y' }] });
     await new Promise((res) => setTimeout(res, 30));
     assert.equal(c.pending(), 0);
-    assert.equal(ts.server.state.events.size, 0);
+    assert.equal(await ts.events(), 0);
     assert.match(await c.callError('Step', { EventId: r.EventId }), /no running event/);
   });
 
@@ -188,7 +188,7 @@ describe('event cycle', () => {
     assert.deepEqual(r2.Data, { Method: 'kong.log.notice', Args: ['checking'] });
     const r3 = await c.call('Step', { EventId: r1.EventId });
     assert.deepEqual(r3.Data, { Method: 'kong.response.error', Args: [401, 'nope'] });
-    assert.equal(ts.server.state.events.size, 0);
+    assert.equal(await ts.events(), 0);
     assert.match(await c.callError('Step', { EventId: r1.EventId }), /no running event/);
   });
 
@@ -202,7 +202,7 @@ describe('event cycle', () => {
       const r1 = await handle(k, id);
       assert.equal(r1.Data.Method, 'kong.log.notice');
       assert.equal((await k.call('Step', { EventId: r1.EventId })).Data, 'ret');
-      assert.equal(open.server.state.events.size, 0);
+      assert.equal(await open.events(), 0);
       assert.ok(open.logLines.some((l) => l.startsWith('[warn]') && l.includes('plugin bug')));
     } finally {
       await open.close();
@@ -215,7 +215,7 @@ describe('event cycle', () => {
       const k = await open.connect();
       const id = await startInstance(k, 'throw');
       assert.equal((await handle(k, id, 'rewrite')).Data, 'ret');
-      assert.equal(open.server.state.events.size, 0);
+      assert.equal(await open.events(), 0);
     } finally {
       await open.close();
     }

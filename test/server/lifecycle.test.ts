@@ -38,9 +38,16 @@ interface OrphanStats {
   errors: Record<string, number>;
 }
 
-function orphanStats(ts: TestServer): OrphanStats {
-  const stats = (ts.server.state.plugins.get('orphan')!.Plugin as unknown as { stats: OrphanStats }).stats;
-  return { ...stats, errors: { ...stats.errors } };
+/** The orphan plugin's counters, summed over every process running it. */
+async function orphanStats(ts: TestServer): Promise<OrphanStats> {
+  const sum: OrphanStats = { started: 0, answered: 0, released: 0, errors: {} };
+  for (const stats of await ts.pluginStatic<OrphanStats>('orphan', 'stats')) {
+    sum.started += stats.started;
+    sum.answered += stats.answered;
+    sum.released += stats.released;
+    for (const [k, v] of Object.entries(stats.errors)) sum.errors[k] = (sum.errors[k] ?? 0) + v;
+  }
+  return sum;
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -52,15 +59,15 @@ describe('case 34: orphaned events', () => {
       const ev = await handle(c, id);
       assert.equal(ev.Data.Method, 'kong.request.get_header');
       // Not yet: within the TTL nothing is freed.
-      ts.server.sweep(Date.now());
-      assert.equal(ts.server.state.events.size, 1);
-      ts.server.sweep(Date.now() + 1000);
-      assert.equal(ts.server.state.events.size, 0);
+      await ts.sweep(Date.now());
+      assert.equal(await ts.events(), 1);
+      await ts.sweep(Date.now() + 1000);
+      assert.equal(await ts.events(), 0);
       const err = await c.callError('Step', { EventId: ev.EventId, Data: 'late' });
       assert.match(err, new RegExp(`no running event ${ev.EventId}`));
       assert.doesNotMatch(err, /no plugin instance/i);
       // The instance itself is untouched and serves the next request.
-      assert.equal(ts.server.state.instances.get(id)!.runningEvents, 0);
+      assert.equal((await ts.instance(id))!.runningEvents, 0);
       const next = await handle(c, id);
       await c.call('Step', { EventId: next.EventId, Data: 'h' });
       assert.equal((await c.call('Step', { EventId: next.EventId })).Data, 'ret');
@@ -71,17 +78,17 @@ describe('case 34: orphaned events', () => {
     await withServer({ eventTtlMs: 30, sweepIntervalMs: 20 }, async (ts, c) => {
       const id = await startInstance(c, 'echo');
       await handle(c, id);
-      assert.equal(ts.server.state.events.size, 1);
+      assert.equal(await ts.events(), 1);
       const deadline = Date.now() + 2000;
-      while (ts.server.state.events.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(ts.server.state.events.size, 0);
+      while ((await ts.events()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await ts.events(), 0);
     });
   });
 
   test('10,000 orphaned events: all freed by one sweep and every suspended handler is released', async () => {
     await withServer({ eventTtlMs: 60_000, instanceIdleMs: 600_000 }, async (ts, c) => {
       const id = await startInstance(c, 'orphan');
-      const before = orphanStats(ts);
+      const before = await orphanStats(ts);
       const conns = await Promise.all(Array.from({ length: 50 }, () => ts.connect()));
       const eventIds = new Set<number>();
       await Promise.all(
@@ -95,27 +102,27 @@ describe('case 34: orphaned events', () => {
         }),
       );
       assert.equal(eventIds.size, 10_000);
-      assert.equal(ts.server.state.events.size, 10_000);
-      assert.equal(ts.server.state.instances.get(id)!.runningEvents, 10_000);
-      assert.equal(orphanStats(ts).started - before.started, 10_000);
-      assert.equal(orphanStats(ts).released - before.released, 0);
+      assert.equal(await ts.events(), 10_000);
+      assert.equal((await ts.instance(id))!.runningEvents, 10_000);
+      assert.equal((await orphanStats(ts)).started - before.started, 10_000);
+      assert.equal((await orphanStats(ts)).released - before.released, 0);
 
       // Within the TTL nothing goes; past it, everything does.
-      assert.equal(ts.server.state.events.sweep(Date.now()), 0);
-      ts.server.sweep(Date.now() + 61_000);
-      assert.equal(ts.server.state.events.size, 0);
-      assert.equal(ts.server.state.instances.get(id)!.runningEvents, 0);
+      assert.equal(await ts.sweepEvents(Date.now()), 0);
+      await ts.sweep(Date.now() + 61_000);
+      assert.equal(await ts.events(), 0);
+      assert.equal((await ts.instance(id))!.runningEvents, 0);
       for (let i = 0; i < 5; i++) await tick();
-      const after = orphanStats(ts);
+      const after = await orphanStats(ts);
       assert.equal(after.released - before.released, 10_000);
       assert.equal(after.answered, before.answered);
       assert.equal((after.errors.EventEndedError ?? 0) - (before.errors.EventEndedError ?? 0), 10_000);
       // Still nothing is left to sweep, and the instance still serves.
-      assert.equal(ts.server.state.events.sweep(Date.now() + 120_000), 0);
+      assert.equal(await ts.sweepEvents(Date.now() + 120_000), 0);
       const ev = await handle(c, id);
       assert.match(await c.callError('Step', { EventId: [...eventIds][0]! }), /no running event/);
       await c.call('Step', { EventId: ev.EventId, Data: 'finally' });
-      assert.equal(orphanStats(ts).answered, before.answered + 1);
+      assert.equal((await orphanStats(ts)).answered, before.answered + 1);
     });
   });
 });
@@ -171,8 +178,8 @@ describe('case 35: concurrency', () => {
       );
       const elapsed = Date.now() - t0;
       assert.equal(cycles, 10_000);
-      assert.equal(ts.server.state.events.size, 0);
-      for (const inst of instances) assert.equal(ts.server.state.instances.get(inst.id)!.runningEvents, 0);
+      assert.equal(await ts.events(), 0);
+      for (const inst of instances) assert.equal((await ts.instance(inst.id))!.runningEvents, 0);
       // About 1.5 s alone; the bound only catches a pathological slowdown (files run in parallel).
       assert.ok(elapsed < 15_000, `10,000 cycles took ${elapsed} ms`);
     });
@@ -183,9 +190,9 @@ describe('case 40: instance expiry', () => {
   test('an idle instance is removed by the sweep; then it is "No plugin instance <id>"', async () => {
     await withServer({ instanceIdleMs: 50 }, async (ts, c) => {
       const id = await startInstance(c, 'noop');
-      ts.server.sweep(Date.now() + 10); // not idle long enough
+      await ts.sweep(Date.now() + 10); // not idle long enough
       assert.equal((await c.call('InstanceStatus', id)).Id, id);
-      ts.server.sweep(Date.now() + 1000);
+      await ts.sweep(Date.now() + 1000);
       assert.equal(
         await c.callError('HandleEvent', { InstanceId: id, EventName: 'access' }),
         `No plugin instance ${id}`,
@@ -198,13 +205,13 @@ describe('case 40: instance expiry', () => {
     await withServer({ instanceIdleMs: 50, eventTtlMs: 60_000 }, async (ts, c) => {
       const id = await startInstance(c, 'echo');
       const ev = await handle(c, id);
-      ts.server.sweep(Date.now() + 10_000);
+      await ts.sweep(Date.now() + 10_000);
       assert.equal((await c.call('InstanceStatus', id)).Id, id);
       assert.deepEqual((await c.call('Step', { EventId: ev.EventId, Data: 'h' })).Data.Args, ['x-echo', 'h']);
-      ts.server.sweep(Date.now() + 10_000);
+      await ts.sweep(Date.now() + 10_000);
       assert.equal((await c.call('InstanceStatus', id)).Id, id);
       assert.equal((await c.call('Step', { EventId: ev.EventId })).Data, 'ret');
-      ts.server.sweep(Date.now() + 10_000);
+      await ts.sweep(Date.now() + 10_000);
       assert.equal(await c.callError('InstanceStatus', id), `No plugin instance ${id}`);
     });
   });
@@ -213,7 +220,7 @@ describe('case 40: instance expiry', () => {
     await withServer({ instanceIdleMs: 30, sweepIntervalMs: 20 }, async (ts, c) => {
       const id = await startInstance(c, 'noop');
       const deadline = Date.now() + 2000;
-      while (ts.server.state.instances.get(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      while ((await ts.instance(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       assert.equal(await c.callError('InstanceStatus', id), `No plugin instance ${id}`);
     });
   });
@@ -284,7 +291,7 @@ describe('case 41: Kong reset path', () => {
       assert.notEqual(cache.id, old);
       // The fresh id is never reported unknown.
       assert.deepEqual(await kongRunEvent(c, cache, 'echo', { message: 'x' }, answer), ['HandleEvent', 'Step', 'Step']);
-      assert.equal(ts.server.state.events.size, 0);
+      assert.equal(await ts.events(), 0);
     });
   });
 
@@ -293,7 +300,7 @@ describe('case 41: Kong reset path', () => {
       const cache: { id?: number } = {};
       await kongRunEvent(c, cache, 'noop', {}, () => undefined);
       const old = cache.id!;
-      ts.server.sweep(Date.now() + 1000);
+      await ts.sweep(Date.now() + 1000);
       assert.deepEqual(await kongRunEvent(c, cache, 'noop', {}, () => undefined), [
         `HandleEvent error: No plugin instance ${old}`,
         'StartInstance',
@@ -330,7 +337,7 @@ describe('case 46: config change', () => {
       const newEv = await handle(k2, newId);
       assert.deepEqual((await k2.call('Step', { EventId: newEv.EventId, Data: 'r2' })).Data.Args, ['x-tag', 'new:r2']);
       assert.equal((await k2.call('Step', { EventId: newEv.EventId })).Data, 'ret');
-      assert.equal(ts.server.state.events.size, 0);
+      assert.equal(await ts.events(), 0);
       assert.equal(await c.callError('InstanceStatus', oldId), `No plugin instance ${oldId}`);
     });
   });
@@ -345,10 +352,10 @@ describe('case 46: config change', () => {
       await new Promise((r) => setTimeout(r, 10));
       await startInstance(k2, 'slow');
       await k2.call('CloseInstance', oldId);
-      ts.server.sweep(Date.now() + 1000); // an instance sweep meanwhile changes nothing for it
+      await ts.sweep(Date.now() + 1000); // an instance sweep meanwhile changes nothing for it
       assert.deepEqual((await pending).Data, { Method: 'kong.response.set_header', Args: ['x-seen', 'v'] });
       assert.equal((await c.call('Step', { EventId: ev.EventId })).Data, 'ret');
-      assert.equal(ts.server.state.events.size, 0);
+      assert.equal(await ts.events(), 0);
     });
   });
 });

@@ -99,7 +99,7 @@ describe('StartInstance', () => {
         // log: nothing to end, "ret".
         assert.equal((await handle(c, id, 'log')).Data, 'ret');
       }
-      assert.equal(ts.server.state.events.size, 0);
+      assert.equal(await ts.events(), 0);
       const lines = ts.logLines.filter((l) => l.includes(`instance ${id} `) && reason.test(l));
       assert.equal(lines.length, 1, `reason logged ${lines.length} times: ${JSON.stringify(lines)}`);
       assert.match(lines[0]!, /^\[error\]/);
@@ -195,7 +195,7 @@ describe('InstanceStatus and CloseInstance', () => {
 describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
   test('case 16: GetPluginInfo ["echo"] matches pluginInfo() and the dump form; an unknown name is an error', async () => {
     const info = await c.call('GetPluginInfo', 'echo');
-    assert.deepEqual(info, pluginInfo(ts.server.state.plugins.get('echo')!));
+    assert.deepEqual(info, pluginInfo(ts.plugins.get('echo')!));
     assert.deepEqual(info, {
       Name: 'echo',
       Phases: ['access'],
@@ -217,7 +217,7 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
       assert.equal(r.error, null);
       const status = r.result;
       assert.equal(status.Pid, process.pid);
-      assert.deepEqual(Object.keys(status.Plugins).sort(), [...ts.server.state.plugins.keys()].sort());
+      assert.deepEqual(Object.keys(status.Plugins).sort(), [...ts.plugins.keys()].sort());
       const echo = status.Plugins.echo;
       assert.equal(echo.Name, 'echo');
       for (const k of ['Modtime', 'LoadTime', 'LastStartInstance', 'LastCloseInstance'])
@@ -229,10 +229,7 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
       });
       assert.ok(status.Plugins.noop.Instances.some((i: { Id: number; Config?: unknown }) => i.Id === n1));
       assert.ok(!status.Plugins.noop.Instances.some((i: { Id: number; Config?: unknown }) => i.Id === e1));
-      assert.equal(
-        echo.Instances.length,
-        [...ts.server.state.instances.all()].filter((i) => i.plugin.name === 'echo').length,
-      );
+      assert.equal(echo.Instances.length, await ts.instanceCountOf('echo'));
     }
     await c.call('CloseInstance', e1);
     const after = await c.call('GetStatus');
@@ -251,7 +248,7 @@ describe('GetPluginInfo, GetStatus, SetPluginDir', () => {
       const missing = path.join(dir, 'missing');
       const err = await k.callError('SetPluginDir', missing);
       assert.match(err, /does not exist/);
-      assert.ok(own.server.state.plugins.has('echo'));
+      assert.ok((await own.pluginNames()).includes('echo'));
       const file = path.join(dir, 'file.js');
       fs.writeFileSync(file, '');
       assert.match(await k.callError('SetPluginDir', file), /does not exist/);
@@ -300,9 +297,9 @@ describe('unknown methods', () => {
   for (const method of names) {
     test(`case 18: ${JSON.stringify(method)} is an error with the same msgid, no side effect, connection still usable`, async () => {
       const id = await startInstance(c, 'echo');
-      const instances = ts.server.state.instances.size;
-      const events = ts.server.state.events.size;
-      const plugins = ts.server.state.plugins;
+      const instances = await ts.instanceCount();
+      const events = await ts.events();
+      const plugins = await ts.pluginSetIdentity();
       for (const params of [[], [id], [{ InstanceId: id, EventName: 'access' }], ['/']]) {
         const r = await c.request(method, params, 4242);
         assert.equal(r.msgid, 4242);
@@ -311,9 +308,9 @@ describe('unknown methods', () => {
         assert.doesNotMatch(r.error!, /no plugin instance/i);
         assert.equal(r.result, null);
       }
-      assert.equal(ts.server.state.instances.size, instances);
-      assert.equal(ts.server.state.events.size, events);
-      assert.equal(ts.server.state.plugins, plugins);
+      assert.equal(await ts.instanceCount(), instances);
+      assert.equal(await ts.events(), events);
+      assert.equal(await ts.pluginSetIdentity(), plugins);
       assert.equal((await c.call('InstanceStatus', id)).Id, id);
       const other = await ts.connect();
       assert.equal((await other.call('GetStatus')).Pid, process.pid);
