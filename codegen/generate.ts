@@ -10,6 +10,7 @@ import { emitPdkClient } from './emit/pdk-client.js';
 import { emitPdkIndex } from './emit/pdk-index.js';
 import { emitPdkReference } from './emit/pdk-reference.js';
 import { emitRpc } from './emit/rpc.js';
+import { emitWireCodec } from './emit/wire-codec.js';
 
 /** Generated files by name (relative to the output directory), in a stable order. */
 export type GeneratedFiles = Map<string, string>;
@@ -41,5 +42,6 @@ export function generate(idl: IdlModel): GeneratedFiles {
   files.set('pdk-index.json', emitPdkIndex(idl));
   files.set('PDK.md', emitPdkReference(idl));
   files.set('index.ts', formatTypeScript('index.ts', emitIndex(idl)).text);
+  files.set('wire-codec.ts', formatTypeScript('wire-codec.ts', emitWireCodec(idl)).text);
   return files;
 }

@@ -190,6 +190,12 @@ export const RpcErrors = {
   MissingPluginDir(dir: unknown): string {
     return `plugin directory ${String(dir)} does not exist`;
   },
+  /**
+   * A request holding more map and array entries than the server's cap (`--max-message-entries`): decoding it would hold up every other connection. The connection is closed after this reply.
+   */
+  TooManyEntries(limit: unknown): string {
+    return `message refused: more than ${String(limit)} map and array entries in one message`;
+  },
 } as const;
 
 /** A request the dispatcher refuses (unknown method, params of the wrong shape); its message is the reply's error. */

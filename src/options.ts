@@ -11,6 +11,8 @@ export interface ServerOptions {
   sweepIntervalMs: number;
   /** The largest message accepted from Kong; a larger one gets an error reply and the connection is closed. */
   maxMessageBytes: number;
+  /** The most map and array entries (map pairs plus array elements) accepted in one message; a message with more gets an error reply and the connection is closed. */
+  maxMessageEntries: number;
   /** Send `[2, "serverPid", pid]` on every accepted connection (Kong then notices restarts). */
   greeting: boolean;
   /** Where log lines go. */
@@ -35,5 +37,6 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger' | 'on
   instanceIdleMs: 60_000,
   sweepIntervalMs: 10_000,
   maxMessageBytes: 128 * 1024 * 1024,
+  maxMessageEntries: 1_000_000,
   greeting: true,
 });

@@ -4,7 +4,7 @@
  * connections), so closing one loses nothing but its unanswered replies.
  */
 import type * as net from 'node:net';
-import { dispatch, RpcCallError, type RpcHandlers } from '../../generated/index.js';
+import { dispatch, RpcCallError, RpcErrors, type RpcHandlers } from '../../generated/index.js';
 import { errorText, type Logger } from '../log.js';
 import { encodeNotification, encodeResponse, MessageDecoder } from '../wire/index.js';
 
@@ -13,6 +13,8 @@ export interface ConnectionContext {
   readonly handlers: RpcHandlers;
   readonly logger: Logger;
   readonly maxMessageBytes: number;
+  /** Most map and array entries accepted in one message (undefined: the wire layer's default). */
+  readonly maxMessageEntries?: number;
   /** Pre-encoded `[2, "serverPid", pid]`, or undefined to send no greeting. */
   readonly greeting: Uint8Array | undefined;
 }
@@ -34,7 +36,10 @@ function replyError(e: unknown): string {
 /** Serves one socket until it closes. */
 export function serveConnection(socket: net.Socket, ctx: ConnectionContext): void {
   const { handlers, logger } = ctx;
-  const decoder = new MessageDecoder({ maxMessageBytes: ctx.maxMessageBytes });
+  const decoder = new MessageDecoder({
+    maxMessageBytes: ctx.maxMessageBytes,
+    ...(ctx.maxMessageEntries === undefined ? {} : { maxMessageEntries: ctx.maxMessageEntries }),
+  });
 
   // Kong 3.1–3.4 probe the socket by connecting and closing at once: a failing greeting
   // write must only be logged.
@@ -102,6 +107,11 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
         logger.warn(`message of ${r.size} bytes exceeds the limit of ${r.limit} bytes; closing the connection`);
         if (r.msgid !== undefined)
           reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
+        socket.end();
+        return;
+      } else if (r.kind === 'too-many-entries') {
+        logger.warn(`message with more than ${r.limit} map and array entries refused; closing the connection`);
+        if (r.msgid !== undefined) reply(r.msgid, RpcErrors.TooManyEntries(r.limit), null);
         socket.end();
         return;
       } else {

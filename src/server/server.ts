@@ -46,6 +46,7 @@ export class PluginServer {
       handlers: this.handlers,
       logger: this.state.logger,
       maxMessageBytes: this.state.options.maxMessageBytes,
+      maxMessageEntries: this.state.options.maxMessageEntries,
       greeting: this.state.options.greeting ? serverPidGreeting() : undefined,
     };
   }

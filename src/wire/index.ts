@@ -4,7 +4,13 @@
  */
 
 export { MessageDecoder, type DecodeResult, type DecoderStats, type MessageDecoderOptions } from './decoder.js';
-export { encodeNotification, encodeRequest, encodeResponse, restoreRawBytes } from './encoder.js';
+export {
+  encodeNotification,
+  encodeRequest,
+  encodeResponse,
+  encodeResponseGeneral,
+  restoreRawBytes,
+} from './encoder.js';
 export {
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_MESSAGE_BYTES,
