@@ -45,6 +45,8 @@ interface Settings {
   only: Set<Who> | null;
   oursBin: string;
   ceilingBin: string;
+  /** Wire codecs of the ceiling servers to run, one ceiling row each. */
+  ceilingCodecs: CeilingCodec[];
   theirsBin: string;
   out: string;
 }
@@ -92,6 +94,8 @@ function usage(): never {
   --noise-limit CORES     "disturbed" = other processes used more than this         [BENCH_NOISE_LIMIT, 0.15]
   --skip LIST             skip phases: echo,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
   --only LIST             run only these servers: ours,theirs,ceiling
+  --ceiling-codec LIST    the ceiling's wire codec(s): generated (ours), msgpack (@msgpack/msgpack
+                          alone); both = one ceiling row each       [BENCH_CEILING_CODEC, generated]
   --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
   --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
   --out FILE              Markdown output file         [BENCH_OUT, bench/out/results.md]
@@ -154,6 +158,9 @@ function parseSettings(argv: string[]): Settings {
     }
   }
   const pinRaw = flags.get('pin') ?? env['BENCH_PIN'];
+  const codecsRaw = (pick('ceiling-codec', 'BENCH_CEILING_CODEC') ?? 'generated').split(',').filter((x) => x !== '');
+  if (codecsRaw.length === 0 || codecsRaw.some((x) => x !== 'generated' && x !== 'msgpack')) usage();
+  const ceilingCodecs = [...new Set(codecsRaw)] as CeilingCodec[];
   return {
     quick,
     rounds: Math.max(1, Math.floor(num('rounds', 'BENCH_ROUNDS', 3, 1))),
@@ -179,6 +186,7 @@ function parseSettings(argv: string[]): Settings {
     theirsBin: path.resolve(ROOT, theirsBin),
     // compiled next to this driver from bench/ceiling-server.ts
     ceilingBin: path.join(__dirname, 'ceiling-server.js'),
+    ceilingCodecs,
     out: path.resolve(ROOT, pick('out', 'BENCH_OUT') ?? 'bench/out/results.md'),
   };
 }
@@ -414,7 +422,15 @@ function lastJson<T>(stdout: string): T | null {
 
 // ------------------------------------------------------------------ servers
 
-type Who = 'ours' | 'theirs' | 'ceiling';
+type Who = 'ours' | 'theirs' | 'ceiling' | 'ceiling-msgpack';
+
+/** The ceiling server's `--codec`: ours generated from the IDL, or @msgpack/msgpack alone. */
+type CeilingCodec = 'generated' | 'msgpack';
+
+/** The canned-reply servers, which take part in the echo phase only. */
+function isCeiling(who: Who): boolean {
+  return who === 'ceiling' || who === 'ceiling-msgpack';
+}
 
 class PluginServer {
   proc: ChildProcess | null = null;
@@ -433,6 +449,8 @@ class PluginServer {
     readonly bin: string,
     readonly prefix: string,
     readonly pin: boolean,
+    /** Arguments every start passes (the ceiling's codec). */
+    readonly baseArgs: string[] = [],
   ) {
     this.sock = path.join(prefix, `${who}.sock`);
     this.logFile = path.join(prefix, `${who}.log`);
@@ -458,6 +476,7 @@ class PluginServer {
       this.prefix,
       '--sock-name',
       path.basename(this.sock),
+      ...this.baseArgs,
       ...extraArgs,
     ];
     // node is started directly (no shell, no env wrapper); with --pin, taskset
@@ -770,11 +789,18 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     for (const s of servers) sums.set(s.who, summarize(runs.get(s.who) ?? []));
     const theirs = sums.get('theirs');
     const ceiling = sums.get('ceiling');
+    const ceilingMsgpack = sums.get('ceiling-msgpack');
     for (const s of servers) {
       const x = sums.get(s.who) as Summary;
       const ratio = s.who === 'ours' && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
       const p99ratio = s.who === 'ours' && theirs ? fmtRatio(x.p99, theirs.p99) : '';
-      const ceilRatio = s.who === 'ours' && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
+      // ours against the ceiling on our codec; the generated-codec ceiling against the @msgpack one
+      const ceilRatio =
+        s.who === 'ours' && ceiling
+          ? fmtRatio(x.eventsPerS, ceiling.eventsPerS)
+          : s.who === 'ceiling' && ceilingMsgpack
+            ? `${fmtRatio(x.eventsPerS, ceilingMsgpack.eventsPerS)} (vs @msgpack)`
+            : '';
       rows.push([
         String(conns),
         s.label,
@@ -805,9 +831,13 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     `Plugin \`bench-echo\`: one access event = \`get_header("host")\` + 3 × \`set_header\` = 5 RPCs ` +
       `(HandleEvent + 4 Steps). Concurrency = connections; ${cfg.rounds} round(s) of ${cfg.duration} s ` +
       `(after ${cfg.warmup} s warm-up) per server, servers alternating; medians shown.` +
-      (servers.some((s) => s.who === 'ceiling')
+      (servers.some((s) => isCeiling(s.who))
         ? ` The ceiling is a bare Node server (\`bench/ceiling-server.ts\`, same wire codec as ours) that answers ` +
-          `the same messages with canned replies — no plugin, no events: the most one Node thread does with this traffic.`
+          `the same messages with canned replies — no plugin, no events: the most one Node thread does with this traffic.` +
+          (servers.some((s) => s.who === 'ceiling-msgpack')
+            ? ` The "@msgpack codec" ceiling runs the general path alone (no codec generated from the IDL); the ` +
+              `ceiling row's last ratio compares the two.`
+            : '')
         : ''),
     ``,
     table(
@@ -836,7 +866,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
 
 async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   // the ceiling only knows the echo scenario
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  const servers = all.filter((s) => !isCeiling(s.who));
   const rows: string[][] = [];
   for (const size of cfg.rawbodySizes) {
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
@@ -920,7 +950,7 @@ async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string
 }
 
 async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  const servers = all.filter((s) => !isCeiling(s.who));
   const rows: string[][] = [];
   for (const s of servers) {
     // a fresh process, so that the figures do not depend on the earlier phases
@@ -1060,7 +1090,23 @@ async function main(): Promise<void> {
   }
   if (wanted('ceiling') && !cfg.skip.has('ceiling') && !cfg.skip.has('echo')) {
     if (fs.existsSync(cfg.ceilingBin)) {
-      servers.push(new PluginServer('ceiling', 'ceiling: bare Node, canned replies', cfg.ceilingBin, prefix, cfg.pin));
+      for (const codec of cfg.ceilingCodecs) {
+        servers.push(
+          codec === 'generated'
+            ? new PluginServer('ceiling', 'ceiling: bare Node, canned replies', cfg.ceilingBin, prefix, cfg.pin, [
+                '--codec',
+                'generated',
+              ])
+            : new PluginServer(
+                'ceiling-msgpack',
+                'ceiling: bare Node, canned replies, @msgpack codec',
+                cfg.ceilingBin,
+                prefix,
+                cfg.pin,
+                ['--codec', 'msgpack'],
+              ),
+        );
+      }
     } else {
       notes.push(
         `ceiling server ${path.relative(ROOT, cfg.ceilingBin)} not found (compile bench/ceiling-server.ts): no ceiling row`,

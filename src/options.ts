@@ -37,6 +37,6 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger' | 'on
   instanceIdleMs: 60_000,
   sweepIntervalMs: 10_000,
   maxMessageBytes: 128 * 1024 * 1024,
-  maxMessageEntries: 1_000_000,
+  maxMessageEntries: 1_048_576,
   greeting: true,
 });

@@ -6,7 +6,7 @@
 import type * as net from 'node:net';
 import { dispatch, RpcCallError, RpcErrors, type RpcHandlers } from '../../generated/index.js';
 import { errorText, type Logger } from '../log.js';
-import { encodeNotification, encodeResponse, MessageDecoder } from '../wire/index.js';
+import { encodeNotification, encodeResponse, MessageDecoder, type DecodeResult } from '../wire/index.js';
 
 /** What a connection needs from the server. */
 export interface ConnectionContext {
@@ -38,6 +38,7 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
   const { handlers, logger } = ctx;
   const decoder = new MessageDecoder({
     maxMessageBytes: ctx.maxMessageBytes,
+    sliceLargeMessages: true,
     ...(ctx.maxMessageEntries === undefined ? {} : { maxMessageEntries: ctx.maxMessageEntries }),
   });
 
@@ -98,28 +99,56 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
     return true;
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    const results = decoder.push(chunk);
-    for (const r of results) {
-      if (r.kind === 'message') {
-        if (!handle(r.value)) return;
-      } else if (r.kind === 'too-large') {
-        logger.warn(`message of ${r.size} bytes exceeds the limit of ${r.limit} bytes; closing the connection`);
-        if (r.msgid !== undefined)
-          reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
-        socket.end();
-        return;
-      } else if (r.kind === 'too-many-entries') {
-        logger.warn(`message with more than ${r.limit} map and array entries refused; closing the connection`);
-        if (r.msgid !== undefined) reply(r.msgid, RpcErrors.TooManyEntries(r.limit), null);
-        socket.end();
-        return;
-      } else {
-        logger.warn(`closing a connection that sent undecodable bytes: ${r.reason}`);
-        socket.destroy();
+  /** Acts on one decoder result; false when the connection is finished. */
+  const act = (r: DecodeResult): boolean => {
+    if (r.kind === 'message') return handle(r.value);
+    if (r.kind === 'too-large') {
+      logger.warn(`message of ${r.size} bytes exceeds the limit of ${r.limit} bytes; closing the connection`);
+      if (r.msgid !== undefined)
+        reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
+      socket.end();
+      return false;
+    }
+    if (r.kind === 'too-many-entries') {
+      logger.warn(`message with more than ${r.limit} map and array entries refused; closing the connection`);
+      if (r.msgid !== undefined) reply(r.msgid, RpcErrors.TooManyEntries(r.limit), null);
+      socket.end();
+      return false;
+    }
+    if (r.kind === 'fatal') {
+      logger.warn(`closing a connection that sent undecodable bytes: ${r.reason}`);
+      socket.destroy();
+      return false;
+    }
+    return true;
+  };
+
+  // A large message is decoded in slices (other connections are served in between); this
+  // connection's later results wait for it, in order, with reading paused meanwhile.
+  let backlog: DecodeResult[] | undefined;
+  const run = (results: DecodeResult[]): void => {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (r.kind === 'deferred') {
+        backlog = results.slice(i + 1);
+        socket.pause();
+        void r.result.then((done) => {
+          const rest = backlog ?? [];
+          backlog = undefined;
+          if (socket.destroyed) return;
+          socket.resume();
+          run([done, ...rest]);
+        });
         return;
       }
+      if (!act(r)) return;
     }
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    const results = decoder.push(chunk);
+    if (backlog !== undefined) backlog.push(...results);
+    else run(results);
   });
 
   if (ctx.greeting) socket.write(ctx.greeting);

@@ -16,16 +16,24 @@ import { FrameScanner, SCAN_ERROR, SCAN_NEED_MORE, type ScanError } from './fram
 import { LosslessDecoder } from './lossless-decoder.js';
 import { MessageReader } from './message-reader.js';
 
-/** One outcome of {@link MessageDecoder.push}. After `too-large` or `fatal`
- * the stream is out of sync for good: reply if possible, then close. */
-export type DecodeResult = { kind: 'message'; value: unknown } | ScanError;
+/** One outcome of {@link MessageDecoder.push}. After `too-large`,
+ * `too-many-entries` or `fatal` the stream is out of sync for good: reply if
+ * possible, then close. `deferred` (only with
+ * {@link MessageDecoderOptions.sliceLargeMessages}) is a message being decoded
+ * in slices: handle it, when it settles, before the results after it. */
+export type DecodeResult =
+  { kind: 'message'; value: unknown } | { kind: 'deferred'; result: Promise<DecodeResult> } | ScanError;
 
 /** Options for {@link MessageDecoder}. */
 export interface MessageDecoderOptions {
   /** Largest accepted message in bytes (default 128 MiB). */
   maxMessageBytes?: number;
-  /** Most map and array entries accepted in one message (default 1,000,000). */
+  /** Most map and array entries accepted in one message (default 1,048,576). */
   maxMessageEntries?: number;
+  /** Decode messages with more than {@link SLICED_MESSAGE_ENTRIES} entries a slice per
+   * event-loop turn (a `deferred` result), so other sockets are served in between
+   * (default false: every result is synchronous). */
+  sliceLargeMessages?: boolean;
   /** Use the reader generated from the IDL for the hot requests (default true; false is
    * the general path alone, for comparisons). */
   generatedReader?: boolean;
@@ -56,6 +64,13 @@ const SMALL_PIECE = 1024;
  * native validator (saves a view allocation for typical keys and names). */
 const SMALL_STR = 24;
 
+/** Messages with more map and array entries than this are decoded in slices when
+ * {@link MessageDecoderOptions.sliceLargeMessages} is on. */
+export const SLICED_MESSAGE_ENTRIES = 65536;
+
+/** Values decoded per slice: about 10–30 ms of work, the longest other sockets wait. */
+const SLICE_VALUES = 32768;
+
 /** Above this many entries the lossless decoder goes first: with many distinct keys it is
  * about twice as fast as @msgpack/msgpack, whose key cache then only costs. */
 const MANY_ENTRIES = 4096;
@@ -76,6 +91,7 @@ export class MessageDecoder {
   private readonly fast = new Decoder();
   private readonly slow = new LosslessDecoder();
   private readonly reader: MessageReader | undefined;
+  private readonly sliceLarge: boolean;
   /** Whether @msgpack is exact for the message being decoded; computed on first need. */
   private fastExact: boolean | undefined;
   /** Pieces of the message in progress: views of large reads; small reads
@@ -93,6 +109,7 @@ export class MessageDecoder {
       ...(options.maxMessageEntries === undefined ? {} : { maxMessageEntries: options.maxMessageEntries }),
     });
     this.reader = options.generatedReader === false ? undefined : new MessageReader(this.decodeRange);
+    this.sliceLarge = options.sliceLargeMessages === true;
   }
 
   /** Bytes held for a message that has not ended yet. */
@@ -178,6 +195,7 @@ export class MessageDecoder {
 
   private decodeWhole(msg: Buffer): DecodeResult {
     this.fastExact = undefined;
+    if (this.sliceLarge && this.scanner.entries > SLICED_MESSAGE_ENTRIES) return this.sliced(msg);
     const reader = this.reader;
     if (reader !== undefined && msg[0] === 0x94) {
       reader.reset(msg);
@@ -219,6 +237,30 @@ export class MessageDecoder {
     this.stats.slowPath++;
     return value;
   };
+
+  /** Decodes `msg` with its own lossless decoder, {@link SLICE_VALUES} values per turn of
+   * the event loop; the first slice waits for the current turn's I/O to be handled. */
+  private sliced(msg: Buffer): DecodeResult {
+    const d = new LosslessDecoder();
+    d.begin(msg);
+    const result = new Promise<DecodeResult>((resolve) => {
+      const slice = (): void => {
+        try {
+          if (!d.run(SLICE_VALUES)) {
+            setImmediate(slice);
+            return;
+          }
+          this.stats.slowPath++;
+          resolve({ kind: 'message', value: d.result });
+        } catch (e) {
+          // Unreachable for scanner-validated input; fail closed if it happens.
+          resolve({ kind: 'fatal', reason: `undecodable message: ${e instanceof Error ? e.message : String(e)}` });
+        }
+      };
+      setImmediate(slice);
+    });
+    return { kind: 'deferred', result };
+  }
 
   /** @msgpack is exact only if every str is UTF-8 (it would insert U+FFFD), there is no ext
    * (it would build ExtData/Date) and its bin is a Buffer. With too many strs to have

@@ -46,7 +46,7 @@ export const DEFAULT_MAX_DEPTH = 512;
  * most (every key becomes a property); this many keep one message's decoding near half a
  * second on a slow core, so other connections wait at most that long, while PDK results
  * (headers, query, JSON bodies, serialized logs) stay far below it. */
-export const DEFAULT_MAX_MESSAGE_ENTRIES = 1_000_000;
+export const DEFAULT_MAX_MESSAGE_ENTRIES = 1_048_576;
 
 /** Bytes needed, including the type byte, before a value's structure is known.
  * Integers include their value bytes so a request msgid can be read; floats and

@@ -3,7 +3,13 @@
  * Kong socket. Everything above this layer sees decoded JS values only.
  */
 
-export { MessageDecoder, type DecodeResult, type DecoderStats, type MessageDecoderOptions } from './decoder.js';
+export {
+  MessageDecoder,
+  SLICED_MESSAGE_ENTRIES,
+  type DecodeResult,
+  type DecoderStats,
+  type MessageDecoderOptions,
+} from './decoder.js';
 export {
   encodeNotification,
   encodeRequest,
@@ -14,6 +20,7 @@ export {
 export {
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_MESSAGE_ENTRIES,
   FrameScanner,
   SCAN_ERROR,
   SCAN_NEED_MORE,
