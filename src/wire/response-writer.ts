@@ -1,6 +1,7 @@
 /**
- * The output the generated response writer (generated/wire-codec.ts) fills: one reusable
- * scratch buffer, copied once into an exact-size Buffer per message. Small integers and ASCII
+ * The output the generated response writer (generated/wire-codec.ts) fills: messages are
+ * written back to back into a slab and handed out as views of it, so a reply costs neither an
+ * allocation nor a copy; a message that outgrows the slab's rest moves to a fresh slab. Small integers and ASCII
  * strings are written here; every other value goes through @msgpack/msgpack after
  * {@link restoreRawBytes}, so the bytes are always those the general encoder produces.
  */
@@ -13,29 +14,38 @@ import { MAX_DEPTH, restoreRawBytes } from './raw-bytes.js';
  * longer ones go through the general encoder (one native UTF-8 pass beats a JS loop there). */
 const INLINE_STR = 64;
 
-/** A {@link WireWriter} into a growable scratch buffer. */
+/** Bytes per slab. Views handed out keep their slab alive until the socket has written
+ * them, which for replies is at once; larger messages get a slab of their own size. */
+const SLAB = 64 * 1024;
+
+/** A {@link WireWriter} into a slab of memory. */
 export class ResponseWriter implements WireWriter {
-  private buf = Buffer.allocUnsafe(4096);
+  private buf = Buffer.allocUnsafe(SLAB);
+  /** Where the message being written starts in `buf`. */
+  private start = 0;
   private pos = 0;
   private readonly general = new Encoder({ ignoreUndefined: false, maxDepth: MAX_DEPTH });
 
-  /** Starts a new message. */
+  /** Starts a new message (dropping any unfinished one). */
   reset(): void {
-    this.pos = 0;
+    this.pos = this.start;
   }
 
-  /** The bytes written since {@link reset}, as a Buffer of their own (the scratch is reused). */
+  /** The bytes written since {@link reset}: a view that is never written again. */
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
     return out;
   }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + n));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    const written = this.pos - this.start;
+    const fresh = Buffer.allocUnsafe(Math.max(SLAB, 2 * (written + n)));
+    this.buf.copy(fresh, 0, this.start, this.pos);
+    this.buf = fresh;
+    this.start = 0;
+    this.pos = written;
   }
 
   raw(bytes: Uint8Array): void {
