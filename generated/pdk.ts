@@ -8,6 +8,12 @@ export const PHASES = ["certificate", "rewrite", "access", "response", "preread"
 /** A phase an external plugin can implement. */
 export type Phase = (typeof PHASES)[number];
 
+/** The phases in which a handler can end the request (a broken instance fails closed there). */
+export const EXIT_PHASES: ReadonlySet<Phase> = new Set<Phase>(["rewrite", "access", "preread"]);
+
+/** Phases a Lua plugin may have that a plugin server cannot serve, with the reason; Kong 3.x refuses a plugin declaring them. */
+export const REFUSED_PHASES: ReadonlyMap<string, string> = new Map<string, string>([["header_filter", "nginx allows no socket there"], ["body_filter", "nginx allows no socket there"]]);
+
 /** Bits that tell the transport how Kong treats a call. */
 export const PdkCallFlags = {
   /** `kong.response.exit`/`error`: Kong never answers; the event ends with this call. */
@@ -1297,24 +1303,19 @@ export interface PdkVault {
   update(options: KongTable): Promise<KongTable>;
 }
 
-/** Resolves a member the IDL does not know, e.g. an Enterprise-only function (see {@link setUnknownPdkMemberHandler}). */
-export type UnknownPdkMemberHandler = (t: PdkTransport, modulePath: string, member: string) => unknown;
-
-let unknownMember: UnknownPdkMemberHandler | undefined;
-
 /**
- * Installs what `kong.<module>.<name>` gives for a name the IDL does not know. Without a
- * handler such a name is `undefined`, as on any object; the server installs one that forwards
- * the call to Kong the way kong-js-pdk does, so its plugins keep working.
+ * What `kong.<module>.<name>` gives for a name the IDL does not know, e.g. an Enterprise-only
+ * function (see {@link createPdk}). The server passes one that forwards the call to Kong the
+ * way kong-js-pdk does and warns on its own logger.
  */
-export function setUnknownPdkMemberHandler(handler: UnknownPdkMemberHandler | undefined): void {
-  unknownMember = handler;
-}
+export type UnknownPdkMemberHandler = (t: PdkTransport, modulePath: string, member: string) => unknown;
 
 /** The base of every module object: known methods live on the subclasses' prototypes. */
 abstract class PdkModuleBase {
   constructor(
     protected readonly t: PdkTransport,
+    /** Resolves names the IDL does not know; without it they are `undefined`, as on any object. */
+    protected readonly u: UnknownPdkMemberHandler | undefined,
     /** The module's Kong path, e.g. `kong.request`. */
     readonly pdkPath: string,
   ) { }
@@ -1326,6 +1327,7 @@ Object.setPrototypeOf(
   new Proxy(Object.create(null) as object, {
     get(_target, prop, receiver: PdkModuleBase) {
       // `then` must stay undefined: a module object is not a promise.
+      const unknownMember = receiver["u"];
       if (typeof prop !== "string" || prop === "then" || prop in Object.prototype || unknownMember === undefined) {
         return Reflect.get(Object.prototype, prop, receiver);
       }
@@ -1351,66 +1353,66 @@ class KongImpl extends PdkModuleBase implements Kong {
   #telemetry: PdkTelemetry | undefined;
   #tracing: PdkTracing | undefined;
   #vault: PdkVault | undefined;
-  constructor(t: PdkTransport) {
-    super(t, "kong");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong");
   }
   get client(): PdkClient {
-    return (this.#client ??= new PdkClientImpl(this.t));
+    return (this.#client ??= new PdkClientImpl(this.t, this.u));
   }
   get cluster(): PdkCluster {
-    return (this.#cluster ??= new PdkClusterImpl(this.t));
+    return (this.#cluster ??= new PdkClusterImpl(this.t, this.u));
   }
   get ctx(): PdkCtx {
-    return (this.#ctx ??= new PdkCtxImpl(this.t));
+    return (this.#ctx ??= new PdkCtxImpl(this.t, this.u));
   }
   get ip(): PdkIp {
-    return (this.#ip ??= new PdkIpImpl(this.t));
+    return (this.#ip ??= new PdkIpImpl(this.t, this.u));
   }
   get log(): PdkLog {
-    return (this.#log ??= createPdkLog(this.t));
+    return (this.#log ??= createPdkLog(this.t, this.u));
   }
   get nginx(): PdkNginx {
-    return (this.#nginx ??= new PdkNginxImpl(this.t));
+    return (this.#nginx ??= new PdkNginxImpl(this.t, this.u));
   }
   get node(): PdkNode {
-    return (this.#node ??= new PdkNodeImpl(this.t));
+    return (this.#node ??= new PdkNodeImpl(this.t, this.u));
   }
   get plugin(): PdkPlugin {
-    return (this.#plugin ??= new PdkPluginImpl(this.t));
+    return (this.#plugin ??= new PdkPluginImpl(this.t, this.u));
   }
   get request(): PdkRequest {
-    return (this.#request ??= new PdkRequestImpl(this.t));
+    return (this.#request ??= new PdkRequestImpl(this.t, this.u));
   }
   get response(): PdkResponse {
-    return (this.#response ??= new PdkResponseImpl(this.t));
+    return (this.#response ??= new PdkResponseImpl(this.t, this.u));
   }
   get router(): PdkRouter {
-    return (this.#router ??= new PdkRouterImpl(this.t));
+    return (this.#router ??= new PdkRouterImpl(this.t, this.u));
   }
   get service(): PdkService {
-    return (this.#service ??= new PdkServiceImpl(this.t));
+    return (this.#service ??= new PdkServiceImpl(this.t, this.u));
   }
   get table(): PdkTable {
-    return (this.#table ??= new PdkTableImpl(this.t));
+    return (this.#table ??= new PdkTableImpl(this.t, this.u));
   }
   get telemetry(): PdkTelemetry {
-    return (this.#telemetry ??= new PdkTelemetryImpl(this.t));
+    return (this.#telemetry ??= new PdkTelemetryImpl(this.t, this.u));
   }
   get tracing(): PdkTracing {
-    return (this.#tracing ??= new PdkTracingImpl(this.t));
+    return (this.#tracing ??= new PdkTracingImpl(this.t, this.u));
   }
   get vault(): PdkVault {
-    return (this.#vault ??= new PdkVaultImpl(this.t));
+    return (this.#vault ??= new PdkVaultImpl(this.t, this.u));
   }
 }
 
 class PdkClientImpl extends PdkModuleBase implements PdkClient {
   #tls: PdkClientTls | undefined;
-  constructor(t: PdkTransport) {
-    super(t, "kong.client");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.client");
   }
   get tls(): PdkClientTls {
-    return (this.#tls ??= new PdkClientTlsImpl(this.t));
+    return (this.#tls ??= new PdkClientTlsImpl(this.t, this.u));
   }
   authenticate(consumer: Consumer | undefined, credential: Credential | undefined): Promise<void> {
     return this.t.call("kong.client.authenticate", [consumer, credential], 0) as Promise<void>;
@@ -1442,8 +1444,8 @@ class PdkClientImpl extends PdkModuleBase implements PdkClient {
 }
 
 class PdkClientTlsImpl extends PdkModuleBase implements PdkClientTls {
-  constructor(t: PdkTransport) {
-    super(t, "kong.client.tls");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.client.tls");
   }
   disableSessionReuse(): Promise<true | undefined> {
     return this.t.call("kong.client.tls.disable_session_reuse", [], 0) as Promise<true | undefined>;
@@ -1460,8 +1462,8 @@ class PdkClientTlsImpl extends PdkModuleBase implements PdkClientTls {
 }
 
 class PdkClusterImpl extends PdkModuleBase implements PdkCluster {
-  constructor(t: PdkTransport) {
-    super(t, "kong.cluster");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.cluster");
   }
   getId(): Promise<string | undefined> {
     return this.t.call("kong.cluster.get_id", [], 0) as Promise<string | undefined>;
@@ -1470,17 +1472,17 @@ class PdkClusterImpl extends PdkModuleBase implements PdkCluster {
 
 class PdkCtxImpl extends PdkModuleBase implements PdkCtx {
   #shared: PdkCtxShared | undefined;
-  constructor(t: PdkTransport) {
-    super(t, "kong.ctx");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.ctx");
   }
   get shared(): PdkCtxShared {
-    return (this.#shared ??= new PdkCtxSharedImpl(this.t));
+    return (this.#shared ??= new PdkCtxSharedImpl(this.t, this.u));
   }
 }
 
 class PdkCtxSharedImpl extends PdkModuleBase implements PdkCtxShared {
-  constructor(t: PdkTransport) {
-    super(t, "kong.ctx.shared");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.ctx.shared");
   }
   get(k: string): Promise<unknown> {
     return this.t.call("kong.ctx.shared.get", [k], 0) as Promise<unknown>;
@@ -1491,8 +1493,8 @@ class PdkCtxSharedImpl extends PdkModuleBase implements PdkCtxShared {
 }
 
 class PdkIpImpl extends PdkModuleBase implements PdkIp {
-  constructor(t: PdkTransport) {
-    super(t, "kong.ip");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.ip");
   }
   isTrusted(address: string): Promise<boolean> {
     return this.t.call("kong.ip.is_trusted", [address], 0) as Promise<boolean>;
@@ -1500,8 +1502,8 @@ class PdkIpImpl extends PdkModuleBase implements PdkIp {
 }
 
 class PdkNginxImpl extends PdkModuleBase implements PdkNginx {
-  constructor(t: PdkTransport) {
-    super(t, "kong.nginx");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.nginx");
   }
   getCtx(k: string): Promise<unknown> {
     return this.t.call("kong.nginx.get_ctx", [k], 0) as Promise<unknown>;
@@ -1530,8 +1532,8 @@ class PdkNginxImpl extends PdkModuleBase implements PdkNginx {
 }
 
 class PdkNodeImpl extends PdkModuleBase implements PdkNode {
-  constructor(t: PdkTransport) {
-    super(t, "kong.node");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.node");
   }
   getHostname(): Promise<string> {
     return this.t.call("kong.node.get_hostname", [], 0) as Promise<string>;
@@ -1545,8 +1547,8 @@ class PdkNodeImpl extends PdkModuleBase implements PdkNode {
 }
 
 class PdkPluginImpl extends PdkModuleBase implements PdkPlugin {
-  constructor(t: PdkTransport) {
-    super(t, "kong.plugin");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.plugin");
   }
   getId(): Promise<string> {
     return this.t.call("kong.plugin.get_id", [], 0) as Promise<string>;
@@ -1554,8 +1556,8 @@ class PdkPluginImpl extends PdkModuleBase implements PdkPlugin {
 }
 
 class PdkRequestImpl extends PdkModuleBase implements PdkRequest {
-  constructor(t: PdkTransport) {
-    super(t, "kong.request");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.request");
   }
   getBody(mimetype?: string, maxArgs?: number, maxAllowedFileSize?: number): Promise<RequestBody | undefined> {
     return this.t.call("kong.request.get_body", [mimetype, maxArgs, maxAllowedFileSize], 0) as Promise<RequestBody | undefined>;
@@ -1626,8 +1628,8 @@ class PdkRequestImpl extends PdkModuleBase implements PdkRequest {
 }
 
 class PdkResponseImpl extends PdkModuleBase implements PdkResponse {
-  constructor(t: PdkTransport) {
-    super(t, "kong.response");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.response");
   }
   addHeader(name: string, value: HeaderValue): Promise<void> {
     return this.t.call("kong.response.add_header", [name, value], 0) as Promise<void>;
@@ -1665,8 +1667,8 @@ class PdkResponseImpl extends PdkModuleBase implements PdkResponse {
 }
 
 class PdkRouterImpl extends PdkModuleBase implements PdkRouter {
-  constructor(t: PdkTransport) {
-    super(t, "kong.router");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.router");
   }
   getRoute(): Promise<Route | undefined> {
     return this.t.call("kong.router.get_route", [], 0) as Promise<Route | undefined>;
@@ -1679,14 +1681,14 @@ class PdkRouterImpl extends PdkModuleBase implements PdkRouter {
 class PdkServiceImpl extends PdkModuleBase implements PdkService {
   #request: PdkServiceRequest | undefined;
   #response: PdkServiceResponse | undefined;
-  constructor(t: PdkTransport) {
-    super(t, "kong.service");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.service");
   }
   get request(): PdkServiceRequest {
-    return (this.#request ??= new PdkServiceRequestImpl(this.t));
+    return (this.#request ??= new PdkServiceRequestImpl(this.t, this.u));
   }
   get response(): PdkServiceResponse {
-    return (this.#response ??= new PdkServiceResponseImpl(this.t));
+    return (this.#response ??= new PdkServiceResponseImpl(this.t, this.u));
   }
   setRetries(retries: number): Promise<void> {
     return this.t.call("kong.service.set_retries", [retries], 0) as Promise<void>;
@@ -1709,8 +1711,8 @@ class PdkServiceImpl extends PdkModuleBase implements PdkService {
 }
 
 class PdkServiceRequestImpl extends PdkModuleBase implements PdkServiceRequest {
-  constructor(t: PdkTransport) {
-    super(t, "kong.service.request");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.service.request");
   }
   addHeader(header: string, value: HeaderValue): Promise<void> {
     return this.t.call("kong.service.request.add_header", [header, value], 0) as Promise<void>;
@@ -1757,8 +1759,8 @@ class PdkServiceRequestImpl extends PdkModuleBase implements PdkServiceRequest {
 }
 
 class PdkServiceResponseImpl extends PdkModuleBase implements PdkServiceResponse {
-  constructor(t: PdkTransport) {
-    super(t, "kong.service.response");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.service.response");
   }
   getBody(mimetype?: string, maxArgs?: number): Promise<RequestBody | undefined> {
     return this.t.call("kong.service.response.get_body", [mimetype, maxArgs], 0) as Promise<RequestBody | undefined>;
@@ -1778,8 +1780,8 @@ class PdkServiceResponseImpl extends PdkModuleBase implements PdkServiceResponse
 }
 
 class PdkTableImpl extends PdkModuleBase implements PdkTable {
-  constructor(t: PdkTransport) {
-    super(t, "kong.table");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.table");
   }
   clear(tab: KongTable): Promise<void> {
     return this.t.call("kong.table.clear", [tab], 0) as Promise<void>;
@@ -1793,8 +1795,8 @@ class PdkTableImpl extends PdkModuleBase implements PdkTable {
 }
 
 class PdkTelemetryImpl extends PdkModuleBase implements PdkTelemetry {
-  constructor(t: PdkTransport) {
-    super(t, "kong.telemetry");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.telemetry");
   }
   log(pluginName: string, pluginConfig: KongTable, messageType: string, message: string, attributes: KongTable): Promise<true | undefined> {
     return this.t.call("kong.telemetry.log", [pluginName, pluginConfig, messageType, message, attributes], 0) as Promise<true | undefined>;
@@ -1802,8 +1804,8 @@ class PdkTelemetryImpl extends PdkModuleBase implements PdkTelemetry {
 }
 
 class PdkTracingImpl extends PdkModuleBase implements PdkTracing {
-  constructor(t: PdkTransport) {
-    super(t, "kong.tracing");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.tracing");
   }
   activeSpan(): Promise<KongTable> {
     return this.t.call("kong.tracing.active_span", [], 0) as Promise<KongTable>;
@@ -1814,8 +1816,8 @@ class PdkTracingImpl extends PdkModuleBase implements PdkTracing {
 }
 
 class PdkVaultImpl extends PdkModuleBase implements PdkVault {
-  constructor(t: PdkTransport) {
-    super(t, "kong.vault");
+  constructor(t: PdkTransport, u: UnknownPdkMemberHandler | undefined) {
+    super(t, u, "kong.vault");
   }
   get(reference: string): Promise<string | undefined> {
     return this.t.call("kong.vault.get", [reference], 0) as Promise<string | undefined>;
@@ -1831,7 +1833,7 @@ class PdkVaultImpl extends PdkModuleBase implements PdkVault {
   }
 }
 
-function createPdkLog(t: PdkTransport): PdkLog {
+function createPdkLog(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLog {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log", args, 0) as Promise<void>;
   const methods = {
     alert: (...args: unknown[]): Promise<void> => t.call("kong.log.alert", args, 0) as Promise<void>,
@@ -1847,11 +1849,11 @@ function createPdkLog(t: PdkTransport): PdkLog {
   };
   let inspect: PdkLogInspect | undefined;
   const module = Object.assign(fn, methods);
-  Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t)) });
+  Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t, u)) });
   return module as PdkLog;
 }
 
-function createPdkLogInspect(t: PdkTransport): PdkLogInspect {
+function createPdkLogInspect(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLogInspect {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log.inspect", args, 0) as Promise<void>;
   const methods = {
     off: (): Promise<void> => t.call("kong.log.inspect.off", [], 0) as Promise<void>,
@@ -1886,9 +1888,12 @@ export interface KongPlugin<Config = unknown> {
 /** A plugin class: `new Plugin(config)` builds the instance for one configuration. */
 export type KongPluginClass<Config = unknown> = new (config: Config) => KongPlugin<Config>;
 
-/** Creates the `kong` object handed to a plugin's phase handlers, bound to one event's transport. */
-export function createPdk(t: PdkTransport): Kong {
-  return new KongImpl(t);
+/**
+ * Creates the `kong` object handed to a plugin's phase handlers, bound to one event's
+ * transport; `onUnknownMember` resolves names the IDL does not know (left out: `undefined`).
+ */
+export function createPdk(t: PdkTransport, onUnknownMember?: UnknownPdkMemberHandler): Kong {
+  return new KongImpl(t, onUnknownMember);
 }
 
 /** One PDK function as the client knows it. */
@@ -1907,122 +1912,144 @@ export interface PdkFunctionInfo {
   readonly since: string | undefined;
   /** Last Kong release that has it (undefined: still present). */
   readonly until: string | undefined;
+  /** How it behaves in the log phase's timer (undefined: it cannot run in log). */
+  readonly logTimer: PdkLogTimerBehaviour | undefined;
 }
+
+/**
+ * How a function behaves when an external plugin's log handler calls it: Kong runs that
+ * handler in a timer after the response has gone, where nginx's request API raises.
+ *
+ * - `saved`: answered from request data Kong saved before the timer (from `savedSince`;
+ *   before that release it behaves as `before`);
+ * - `ngx_ctx`: reads ngx.ctx, which the timer sees from {@link LOG_TIMER_NGX_CTX_SINCE} and
+ *   finds empty (nil) before;
+ * - `raises`: needs nginx's request API and raises ("API disabled in the context of ngx.timer");
+ * - `works`: unaffected by the timer.
+ */
+export interface PdkLogTimerBehaviour {
+  readonly kind: "saved" | "ngx_ctx" | "raises" | "works";
+  readonly savedSince?: string;
+  readonly before?: "ngx_ctx" | "raises" | "works";
+}
+
+/** The first Kong release whose log timer runs with a copy of the request's ngx.ctx. */
+export const LOG_TIMER_NGX_CTX_SINCE: string | undefined = "3.0.0";
 
 /** Every function the client exposes, by Kong's name. */
 export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<string, PdkFunctionInfo>([
-  ["kong.client.authenticate", { name: "kong.client.authenticate", camel: "kong.client.authenticate", flags: 0, step: "plugin.StepCredential", phases: ["access"], since: undefined, until: undefined }],
-  ["kong.client.get_consumer", { name: "kong.client.get_consumer", camel: "kong.client.getConsumer", flags: 0, step: "plugin.StepConsumer", phases: ["access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.get_credential", { name: "kong.client.get_credential", camel: "kong.client.getCredential", flags: 0, step: "plugin.StepCredential", phases: ["access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.get_forwarded_ip", { name: "kong.client.get_forwarded_ip", camel: "kong.client.getForwardedIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.get_forwarded_port", { name: "kong.client.get_forwarded_port", camel: "kong.client.getForwardedPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.get_ip", { name: "kong.client.get_ip", camel: "kong.client.getIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.get_port", { name: "kong.client.get_port", camel: "kong.client.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.get_protocol", { name: "kong.client.get_protocol", camel: "kong.client.getProtocol", flags: 0, step: "plugin.Step", phases: ["access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.load_consumer", { name: "kong.client.load_consumer", camel: "kong.client.loadConsumer", flags: 0, step: "plugin.StepConsumer", phases: ["access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.client.tls.disable_session_reuse", { name: "kong.client.tls.disable_session_reuse", camel: "kong.client.tls.disableSessionReuse", flags: 0, step: "plugin.Step", phases: ["certificate"], since: undefined, until: undefined }],
-  ["kong.client.tls.get_full_client_certificate_chain", { name: "kong.client.tls.get_full_client_certificate_chain", camel: "kong.client.tls.getFullClientCertificateChain", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "log"], since: undefined, until: undefined }],
-  ["kong.client.tls.request_client_certificate", { name: "kong.client.tls.request_client_certificate", camel: "kong.client.tls.requestClientCertificate", flags: 0, step: "plugin.Step", phases: ["certificate"], since: undefined, until: undefined }],
-  ["kong.client.tls.set_client_verify", { name: "kong.client.tls.set_client_verify", camel: "kong.client.tls.setClientVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.cluster.get_id", { name: "kong.cluster.get_id", camel: "kong.cluster.getId", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.ctx.shared.get", { name: "kong.ctx.shared.get", camel: "kong.ctx.shared.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.ctx.shared.set", { name: "kong.ctx.shared.set", camel: "kong.ctx.shared.set", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.ip.is_trusted", { name: "kong.ip.is_trusted", camel: "kong.ip.isTrusted", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log", { name: "kong.log", camel: "kong.log", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.alert", { name: "kong.log.alert", camel: "kong.log.alert", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.crit", { name: "kong.log.crit", camel: "kong.log.crit", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.debug", { name: "kong.log.debug", camel: "kong.log.debug", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.deprecation", { name: "kong.log.deprecation", camel: "kong.log.deprecation", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.err", { name: "kong.log.err", camel: "kong.log.err", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.info", { name: "kong.log.info", camel: "kong.log.info", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.inspect", { name: "kong.log.inspect", camel: "kong.log.inspect", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.inspect.off", { name: "kong.log.inspect.off", camel: "kong.log.inspect.off", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.inspect.on", { name: "kong.log.inspect.on", camel: "kong.log.inspect.on", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.notice", { name: "kong.log.notice", camel: "kong.log.notice", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.serialize", { name: "kong.log.serialize", camel: "kong.log.serialize", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined }],
-  ["kong.log.set_serialize_value", { name: "kong.log.set_serialize_value", camel: "kong.log.setSerializeValue", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.log.warn", { name: "kong.log.warn", camel: "kong.log.warn", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.nginx.get_ctx", { name: "kong.nginx.get_ctx", camel: "kong.nginx.getCtx", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.nginx.get_statistics", { name: "kong.nginx.get_statistics", camel: "kong.nginx.getStatistics", flags: 0, step: "plugin.Step", phases: undefined, since: "3.0.0", until: undefined }],
-  ["kong.nginx.get_subsystem", { name: "kong.nginx.get_subsystem", camel: "kong.nginx.getSubsystem", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined }],
-  ["kong.nginx.get_tls1_version_str", { name: "kong.nginx.get_tls1_version_str", camel: "kong.nginx.getTls1VersionStr", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.nginx.get_var", { name: "kong.nginx.get_var", camel: "kong.nginx.getVar", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.nginx.req_start_time", { name: "kong.nginx.req_start_time", camel: "kong.nginx.reqStartTime", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.nginx.set_ctx", { name: "kong.nginx.set_ctx", camel: "kong.nginx.setCtx", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.node.get_hostname", { name: "kong.node.get_hostname", camel: "kong.node.getHostname", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.node.get_id", { name: "kong.node.get_id", camel: "kong.node.getId", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.node.get_memory_stats", { name: "kong.node.get_memory_stats", camel: "kong.node.getMemoryStats", flags: 0, step: "plugin.StepMemoryStats", phases: undefined, since: undefined, until: undefined }],
-  ["kong.plugin.get_id", { name: "kong.plugin.get_id", camel: "kong.plugin.getId", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
-  ["kong.request.get_body", { name: "kong.request.get_body", camel: "kong.request.getBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.request.get_forwarded_host", { name: "kong.request.get_forwarded_host", camel: "kong.request.getForwardedHost", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_forwarded_path", { name: "kong.request.get_forwarded_path", camel: "kong.request.getForwardedPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_forwarded_port", { name: "kong.request.get_forwarded_port", camel: "kong.request.getForwardedPort", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_forwarded_prefix", { name: "kong.request.get_forwarded_prefix", camel: "kong.request.getForwardedPrefix", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_forwarded_scheme", { name: "kong.request.get_forwarded_scheme", camel: "kong.request.getForwardedScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_header", { name: "kong.request.get_header", camel: "kong.request.getHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_headers", { name: "kong.request.get_headers", camel: "kong.request.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_host", { name: "kong.request.get_host", camel: "kong.request.getHost", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_http_version", { name: "kong.request.get_http_version", camel: "kong.request.getHttpVersion", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_method", { name: "kong.request.get_method", camel: "kong.request.getMethod", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_path", { name: "kong.request.get_path", camel: "kong.request.getPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_path_with_query", { name: "kong.request.get_path_with_query", camel: "kong.request.getPathWithQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_port", { name: "kong.request.get_port", camel: "kong.request.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_query", { name: "kong.request.get_query", camel: "kong.request.getQuery", flags: 4, step: "plugin.StepMultiMap", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_query_arg", { name: "kong.request.get_query_arg", camel: "kong.request.getQueryArg", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_raw_body", { name: "kong.request.get_raw_body", camel: "kong.request.getRawBody", flags: 2, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.request.get_raw_path", { name: "kong.request.get_raw_path", camel: "kong.request.getRawPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
-  ["kong.request.get_raw_query", { name: "kong.request.get_raw_query", camel: "kong.request.getRawQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_scheme", { name: "kong.request.get_scheme", camel: "kong.request.getScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.request.get_start_time", { name: "kong.request.get_start_time", camel: "kong.request.getStartTime", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
-  ["kong.request.get_uri_captures", { name: "kong.request.get_uri_captures", camel: "kong.request.getUriCaptures", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined }],
-  ["kong.response.add_header", { name: "kong.response.add_header", camel: "kong.response.addHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.response.clear_header", { name: "kong.response.clear_header", camel: "kong.response.clearHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.response.error", { name: "kong.response.error", camel: "kong.response.error", flags: 1, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.response.exit", { name: "kong.response.exit", camel: "kong.response.exit", flags: 1, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined }],
-  ["kong.response.get_header", { name: "kong.response.get_header", camel: "kong.response.getHeader", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined }],
-  ["kong.response.get_headers", { name: "kong.response.get_headers", camel: "kong.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["response", "log"], since: undefined, until: undefined }],
-  ["kong.response.get_source", { name: "kong.response.get_source", camel: "kong.response.getSource", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined }],
-  ["kong.response.get_status", { name: "kong.response.get_status", camel: "kong.response.getStatus", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined }],
-  ["kong.response.set_header", { name: "kong.response.set_header", camel: "kong.response.setHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.response.set_headers", { name: "kong.response.set_headers", camel: "kong.response.setHeaders", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.response.set_status", { name: "kong.response.set_status", camel: "kong.response.setStatus", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined }],
-  ["kong.router.get_route", { name: "kong.router.get_route", camel: "kong.router.getRoute", flags: 0, step: "plugin.StepRoute", phases: ["access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.router.get_service", { name: "kong.router.get_service", camel: "kong.router.getService", flags: 0, step: "plugin.StepService", phases: ["access", "response", "log"], since: undefined, until: undefined }],
-  ["kong.service.request.add_header", { name: "kong.service.request.add_header", camel: "kong.service.request.addHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.clear_header", { name: "kong.service.request.clear_header", camel: "kong.service.request.clearHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.clear_query_arg", { name: "kong.service.request.clear_query_arg", camel: "kong.service.request.clearQueryArg", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: "3.9.0", until: undefined }],
-  ["kong.service.request.disable_tls", { name: "kong.service.request.disable_tls", camel: "kong.service.request.disableTls", flags: 0, step: "plugin.Step", phases: ["preread"], since: undefined, until: undefined }],
-  ["kong.service.request.enable_buffering", { name: "kong.service.request.enable_buffering", camel: "kong.service.request.enableBuffering", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_body", { name: "kong.service.request.set_body", camel: "kong.service.request.setBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_header", { name: "kong.service.request.set_header", camel: "kong.service.request.setHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_headers", { name: "kong.service.request.set_headers", camel: "kong.service.request.setHeaders", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_method", { name: "kong.service.request.set_method", camel: "kong.service.request.setMethod", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_path", { name: "kong.service.request.set_path", camel: "kong.service.request.setPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_query", { name: "kong.service.request.set_query", camel: "kong.service.request.setQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_raw_body", { name: "kong.service.request.set_raw_body", camel: "kong.service.request.setRawBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_raw_query", { name: "kong.service.request.set_raw_query", camel: "kong.service.request.setRawQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.request.set_scheme", { name: "kong.service.request.set_scheme", camel: "kong.service.request.setScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined }],
-  ["kong.service.response.get_body", { name: "kong.service.response.get_body", camel: "kong.service.response.getBody", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined }],
-  ["kong.service.response.get_header", { name: "kong.service.response.get_header", camel: "kong.service.response.getHeader", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined }],
-  ["kong.service.response.get_headers", { name: "kong.service.response.get_headers", camel: "kong.service.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["log"], since: undefined, until: undefined }],
-  ["kong.service.response.get_raw_body", { name: "kong.service.response.get_raw_body", camel: "kong.service.response.getRawBody", flags: 2, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined }],
-  ["kong.service.response.get_status", { name: "kong.service.response.get_status", camel: "kong.service.response.getStatus", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined }],
-  ["kong.service.set_retries", { name: "kong.service.set_retries", camel: "kong.service.setRetries", flags: 0, step: "plugin.Step", phases: ["access"], since: "3.8.0", until: undefined }],
-  ["kong.service.set_target", { name: "kong.service.set_target", camel: "kong.service.setTarget", flags: 0, step: "plugin.Step", phases: ["access"], since: undefined, until: undefined }],
-  ["kong.service.set_timeouts", { name: "kong.service.set_timeouts", camel: "kong.service.setTimeouts", flags: 0, step: "plugin.Step", phases: ["access"], since: "3.8.0", until: undefined }],
-  ["kong.service.set_tls_verify", { name: "kong.service.set_tls_verify", camel: "kong.service.setTlsVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined }],
-  ["kong.service.set_tls_verify_depth", { name: "kong.service.set_tls_verify_depth", camel: "kong.service.setTlsVerifyDepth", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined }],
-  ["kong.service.set_upstream", { name: "kong.service.set_upstream", camel: "kong.service.setUpstream", flags: 0, step: "plugin.Step", phases: ["access"], since: undefined, until: undefined }],
-  ["kong.table.clear", { name: "kong.table.clear", camel: "kong.table.clear", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.table.merge", { name: "kong.table.merge", camel: "kong.table.merge", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.table.new", { name: "kong.table.new", camel: "kong.table.new", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.telemetry.log", { name: "kong.telemetry.log", camel: "kong.telemetry.log", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.8.0", until: undefined }],
-  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
-  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined }],
-  ["kong.vault.get", { name: "kong.vault.get", camel: "kong.vault.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.vault.is_reference", { name: "kong.vault.is_reference", camel: "kong.vault.isReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.vault.parse_reference", { name: "kong.vault.parse_reference", camel: "kong.vault.parseReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined }],
-  ["kong.vault.update", { name: "kong.vault.update", camel: "kong.vault.update", flags: 0, step: "plugin.Step", phases: undefined, since: "3.4.0", until: undefined }],
+  ["kong.client.authenticate", { name: "kong.client.authenticate", camel: "kong.client.authenticate", flags: 0, step: "plugin.StepCredential", phases: ["access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.client.get_consumer", { name: "kong.client.get_consumer", camel: "kong.client.getConsumer", flags: 0, step: "plugin.StepConsumer", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "ngx_ctx" } }],
+  ["kong.client.get_credential", { name: "kong.client.get_credential", camel: "kong.client.getCredential", flags: 0, step: "plugin.StepCredential", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "ngx_ctx" } }],
+  ["kong.client.get_forwarded_ip", { name: "kong.client.get_forwarded_ip", camel: "kong.client.getForwardedIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_forwarded_port", { name: "kong.client.get_forwarded_port", camel: "kong.client.getForwardedPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_ip", { name: "kong.client.get_ip", camel: "kong.client.getIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_port", { name: "kong.client.get_port", camel: "kong.client.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_protocol", { name: "kong.client.get_protocol", camel: "kong.client.getProtocol", flags: 0, step: "plugin.Step", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.load_consumer", { name: "kong.client.load_consumer", camel: "kong.client.loadConsumer", flags: 0, step: "plugin.StepConsumer", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.client.tls.disable_session_reuse", { name: "kong.client.tls.disable_session_reuse", camel: "kong.client.tls.disableSessionReuse", flags: 0, step: "plugin.Step", phases: ["certificate"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.client.tls.get_full_client_certificate_chain", { name: "kong.client.tls.get_full_client_certificate_chain", camel: "kong.client.tls.getFullClientCertificateChain", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.tls.request_client_certificate", { name: "kong.client.tls.request_client_certificate", camel: "kong.client.tls.requestClientCertificate", flags: 0, step: "plugin.Step", phases: ["certificate"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.client.tls.set_client_verify", { name: "kong.client.tls.set_client_verify", camel: "kong.client.tls.setClientVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.cluster.get_id", { name: "kong.cluster.get_id", camel: "kong.cluster.getId", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.ctx.shared.get", { name: "kong.ctx.shared.get", camel: "kong.ctx.shared.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.ctx.shared.set", { name: "kong.ctx.shared.set", camel: "kong.ctx.shared.set", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.ip.is_trusted", { name: "kong.ip.is_trusted", camel: "kong.ip.isTrusted", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log", { name: "kong.log", camel: "kong.log", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.alert", { name: "kong.log.alert", camel: "kong.log.alert", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.crit", { name: "kong.log.crit", camel: "kong.log.crit", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.debug", { name: "kong.log.debug", camel: "kong.log.debug", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.deprecation", { name: "kong.log.deprecation", camel: "kong.log.deprecation", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.err", { name: "kong.log.err", camel: "kong.log.err", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.info", { name: "kong.log.info", camel: "kong.log.info", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.inspect", { name: "kong.log.inspect", camel: "kong.log.inspect", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.inspect.off", { name: "kong.log.inspect.off", camel: "kong.log.inspect.off", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.inspect.on", { name: "kong.log.inspect.on", camel: "kong.log.inspect.on", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.notice", { name: "kong.log.notice", camel: "kong.log.notice", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.serialize", { name: "kong.log.serialize", camel: "kong.log.serialize", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.log.set_serialize_value", { name: "kong.log.set_serialize_value", camel: "kong.log.setSerializeValue", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.warn", { name: "kong.log.warn", camel: "kong.log.warn", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.nginx.get_ctx", { name: "kong.nginx.get_ctx", camel: "kong.nginx.getCtx", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.nginx.get_statistics", { name: "kong.nginx.get_statistics", camel: "kong.nginx.getStatistics", flags: 0, step: "plugin.Step", phases: undefined, since: "3.0.0", until: undefined, logTimer: { kind: "works" } }],
+  ["kong.nginx.get_subsystem", { name: "kong.nginx.get_subsystem", camel: "kong.nginx.getSubsystem", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.nginx.get_tls1_version_str", { name: "kong.nginx.get_tls1_version_str", camel: "kong.nginx.getTls1VersionStr", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.nginx.get_var", { name: "kong.nginx.get_var", camel: "kong.nginx.getVar", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.nginx.req_start_time", { name: "kong.nginx.req_start_time", camel: "kong.nginx.reqStartTime", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved", savedSince: "3.4.0", before: "raises" } }],
+  ["kong.nginx.set_ctx", { name: "kong.nginx.set_ctx", camel: "kong.nginx.setCtx", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.node.get_hostname", { name: "kong.node.get_hostname", camel: "kong.node.getHostname", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.node.get_id", { name: "kong.node.get_id", camel: "kong.node.getId", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.node.get_memory_stats", { name: "kong.node.get_memory_stats", camel: "kong.node.getMemoryStats", flags: 0, step: "plugin.StepMemoryStats", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.plugin.get_id", { name: "kong.plugin.get_id", camel: "kong.plugin.getId", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined, logTimer: { kind: "works" } }],
+  ["kong.request.get_body", { name: "kong.request.get_body", camel: "kong.request.getBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.request.get_forwarded_host", { name: "kong.request.get_forwarded_host", camel: "kong.request.getForwardedHost", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_forwarded_path", { name: "kong.request.get_forwarded_path", camel: "kong.request.getForwardedPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_forwarded_port", { name: "kong.request.get_forwarded_port", camel: "kong.request.getForwardedPort", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_forwarded_prefix", { name: "kong.request.get_forwarded_prefix", camel: "kong.request.getForwardedPrefix", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_forwarded_scheme", { name: "kong.request.get_forwarded_scheme", camel: "kong.request.getForwardedScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_header", { name: "kong.request.get_header", camel: "kong.request.getHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.request.get_headers", { name: "kong.request.get_headers", camel: "kong.request.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.request.get_host", { name: "kong.request.get_host", camel: "kong.request.getHost", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_http_version", { name: "kong.request.get_http_version", camel: "kong.request.getHttpVersion", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_method", { name: "kong.request.get_method", camel: "kong.request.getMethod", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_path", { name: "kong.request.get_path", camel: "kong.request.getPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_path_with_query", { name: "kong.request.get_path_with_query", camel: "kong.request.getPathWithQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_port", { name: "kong.request.get_port", camel: "kong.request.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_query", { name: "kong.request.get_query", camel: "kong.request.getQuery", flags: 4, step: "plugin.StepMultiMap", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_query_arg", { name: "kong.request.get_query_arg", camel: "kong.request.getQueryArg", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_raw_body", { name: "kong.request.get_raw_body", camel: "kong.request.getRawBody", flags: 2, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.request.get_raw_path", { name: "kong.request.get_raw_path", camel: "kong.request.getRawPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_raw_query", { name: "kong.request.get_raw_query", camel: "kong.request.getRawQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_scheme", { name: "kong.request.get_scheme", camel: "kong.request.getScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_start_time", { name: "kong.request.get_start_time", camel: "kong.request.getStartTime", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined, logTimer: { kind: "ngx_ctx" } }],
+  ["kong.request.get_uri_captures", { name: "kong.request.get_uri_captures", camel: "kong.request.getUriCaptures", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.response.add_header", { name: "kong.response.add_header", camel: "kong.response.addHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.clear_header", { name: "kong.response.clear_header", camel: "kong.response.clearHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.error", { name: "kong.response.error", camel: "kong.response.error", flags: 1, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.exit", { name: "kong.response.exit", camel: "kong.response.exit", flags: 1, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.get_header", { name: "kong.response.get_header", camel: "kong.response.getHeader", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.response.get_headers", { name: "kong.response.get_headers", camel: "kong.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.response.get_source", { name: "kong.response.get_source", camel: "kong.response.getSource", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.response.get_status", { name: "kong.response.get_status", camel: "kong.response.getStatus", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
+  ["kong.response.set_header", { name: "kong.response.set_header", camel: "kong.response.setHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.set_headers", { name: "kong.response.set_headers", camel: "kong.response.setHeaders", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.set_status", { name: "kong.response.set_status", camel: "kong.response.setStatus", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.router.get_route", { name: "kong.router.get_route", camel: "kong.router.getRoute", flags: 0, step: "plugin.StepRoute", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "ngx_ctx" } }],
+  ["kong.router.get_service", { name: "kong.router.get_service", camel: "kong.router.getService", flags: 0, step: "plugin.StepService", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "ngx_ctx" } }],
+  ["kong.service.request.add_header", { name: "kong.service.request.add_header", camel: "kong.service.request.addHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.clear_header", { name: "kong.service.request.clear_header", camel: "kong.service.request.clearHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.clear_query_arg", { name: "kong.service.request.clear_query_arg", camel: "kong.service.request.clearQueryArg", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: "3.9.0", until: undefined, logTimer: undefined }],
+  ["kong.service.request.disable_tls", { name: "kong.service.request.disable_tls", camel: "kong.service.request.disableTls", flags: 0, step: "plugin.Step", phases: ["preread"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.enable_buffering", { name: "kong.service.request.enable_buffering", camel: "kong.service.request.enableBuffering", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_body", { name: "kong.service.request.set_body", camel: "kong.service.request.setBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_header", { name: "kong.service.request.set_header", camel: "kong.service.request.setHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_headers", { name: "kong.service.request.set_headers", camel: "kong.service.request.setHeaders", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_method", { name: "kong.service.request.set_method", camel: "kong.service.request.setMethod", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_path", { name: "kong.service.request.set_path", camel: "kong.service.request.setPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_query", { name: "kong.service.request.set_query", camel: "kong.service.request.setQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_raw_body", { name: "kong.service.request.set_raw_body", camel: "kong.service.request.setRawBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_raw_query", { name: "kong.service.request.set_raw_query", camel: "kong.service.request.setRawQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.request.set_scheme", { name: "kong.service.request.set_scheme", camel: "kong.service.request.setScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.response.get_body", { name: "kong.service.response.get_body", camel: "kong.service.response.getBody", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_header", { name: "kong.service.response.get_header", camel: "kong.service.response.getHeader", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_headers", { name: "kong.service.response.get_headers", camel: "kong.service.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_raw_body", { name: "kong.service.response.get_raw_body", camel: "kong.service.response.getRawBody", flags: 2, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_status", { name: "kong.service.response.get_status", camel: "kong.service.response.getStatus", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.set_retries", { name: "kong.service.set_retries", camel: "kong.service.setRetries", flags: 0, step: "plugin.Step", phases: ["access"], since: "3.8.0", until: undefined, logTimer: undefined }],
+  ["kong.service.set_target", { name: "kong.service.set_target", camel: "kong.service.setTarget", flags: 0, step: "plugin.Step", phases: ["access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.set_timeouts", { name: "kong.service.set_timeouts", camel: "kong.service.setTimeouts", flags: 0, step: "plugin.Step", phases: ["access"], since: "3.8.0", until: undefined, logTimer: undefined }],
+  ["kong.service.set_tls_verify", { name: "kong.service.set_tls_verify", camel: "kong.service.setTlsVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.set_tls_verify_depth", { name: "kong.service.set_tls_verify_depth", camel: "kong.service.setTlsVerifyDepth", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.set_upstream", { name: "kong.service.set_upstream", camel: "kong.service.setUpstream", flags: 0, step: "plugin.Step", phases: ["access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.table.clear", { name: "kong.table.clear", camel: "kong.table.clear", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.table.merge", { name: "kong.table.merge", camel: "kong.table.merge", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.table.new", { name: "kong.table.new", camel: "kong.table.new", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.telemetry.log", { name: "kong.telemetry.log", camel: "kong.telemetry.log", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.8.0", until: undefined, logTimer: { kind: "works" } }],
+  ["kong.tracing.active_span", { name: "kong.tracing.active_span", camel: "kong.tracing.activeSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined, logTimer: { kind: "works" } }],
+  ["kong.tracing.start_span", { name: "kong.tracing.start_span", camel: "kong.tracing.startSpan", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.0.0", until: undefined, logTimer: { kind: "works" } }],
+  ["kong.vault.get", { name: "kong.vault.get", camel: "kong.vault.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.vault.is_reference", { name: "kong.vault.is_reference", camel: "kong.vault.isReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.vault.parse_reference", { name: "kong.vault.parse_reference", camel: "kong.vault.parseReference", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.vault.update", { name: "kong.vault.update", camel: "kong.vault.update", flags: 0, step: "plugin.Step", phases: undefined, since: "3.4.0", until: undefined, logTimer: { kind: "works" } }],
 ]);
 
 /**

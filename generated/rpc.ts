@@ -4,8 +4,11 @@
 /** The namespace every method name carries on the wire. */
 export const RPC_NAMESPACE = "plugin";
 
+/** The protocol a dump announces (`{"Protocol": …, "Plugins": […]}`). */
+export const RPC_PROTOCOL = "MsgPack:1";
+
 /**
- * The `StartInstanceParams` type of the IDL.
+ * What Kong sends to StartInstance.
  */
 export interface StartInstanceParams {
   /**
@@ -35,7 +38,7 @@ export interface InstanceInfo {
 }
 
 /**
- * The `HandleEventParams` type of the IDL.
+ * What Kong sends to HandleEvent to run one phase of one instance.
  */
 export interface HandleEventParams {
   /**
@@ -49,7 +52,7 @@ export interface HandleEventParams {
 }
 
 /**
- * The `StepParams` type of the IDL.
+ * What Kong sends to Step and its typed variants.
  */
 export interface StepParams {
   EventId: number;
@@ -60,7 +63,7 @@ export interface StepParams {
 }
 
 /**
- * The `StepErrorParams` type of the IDL.
+ * What Kong 2.x sends to StepError.
  */
 export interface StepErrorParams {
   EventId: number;
@@ -113,7 +116,7 @@ export interface PluginInfo {
 }
 
 /**
- * The `PluginStatus` type of the IDL.
+ * One plugin in GetStatus's answer; times are seconds since the epoch.
  */
 export interface PluginStatus {
   Name: string;
@@ -125,7 +128,7 @@ export interface PluginStatus {
 }
 
 /**
- * The `ServerStatus` type of the IDL.
+ * What GetStatus answers.
  */
 export interface ServerStatus {
   Pid: number;
@@ -191,12 +194,192 @@ export const RpcErrors = {
     return `plugin directory ${String(dir)} does not exist`;
   },
   /**
-   * A request holding more map and array entries than the server's cap (`--max-message-entries`): decoding it would hold up every other connection. The connection is closed after this reply.
+   * GetPluginInfo for a plugin Kong 3.x would refuse; `problems` are the refusal texts below, joined with "; ". The dump leaves such a plugin out and logs the same reasons.
+   */
+  PluginRefused(name: unknown, problems: unknown): string {
+    return `plugin ${String(name)} would be refused by Kong: ${String(problems)}`;
+  },
+  /**
+   * The plugin exports no Version.
+   *
+   * A reason Kong 3.x would refuse the plugin (joined into `PluginRefused`).
+   */
+  VersionMissing(): string {
+    return `Version is missing (Kong 3.x needs a version such as "1.0.0")`;
+  },
+  /**
+   * Kong 3.x accepts only one to three dot-separated numbers.
+   *
+   * A reason Kong 3.x would refuse the plugin (joined into `PluginRefused`).
+   */
+  VersionMalformed(version: unknown): string {
+    return `Version "${String(version)}" must be one to three numeric parts ("1", "0.1", "1.2.3")`;
+  },
+  /**
+   * Kong 3.x refuses a fractional or non-numeric Priority.
+   *
+   * A reason Kong 3.x would refuse the plugin (joined into `PluginRefused`).
+   */
+  PriorityNotInteger(priority: unknown): string {
+    return `Priority ${String(priority)} must be an integer`;
+  },
+  /**
+   * The plugin implements one of the refused phases (see `refused_phases`).
+   *
+   * A reason Kong 3.x would refuse the plugin (joined into `PluginRefused`).
+   */
+  PhaseRefused(phase: unknown, why: unknown): string {
+    return `phase ${String(phase)} cannot be served by an external plugin (${String(why)}); use response`;
+  },
+  /**
+   * The plugin implements none of the phases Kong can talk to a plugin server in.
+   *
+   * A reason Kong 3.x would refuse the plugin (joined into `PluginRefused`).
+   */
+  NoPhase(phases: unknown): string {
+    return `the Plugin class implements no phase (${String(phases)})`;
+  },
+  /**
+   * A message with a valid msgid that is not a four-element request.
+   *
+   * Sent by the connection layer rather than by a method handler.
+   */
+  MalformedRequest(): string {
+    return `malformed request: expected [0, msgid, method, params]`;
+  },
+  /**
+   * A request over the message size limit, answered when its msgid could be read; the connection closes after the reply.
+   *
+   * Sent by the connection layer rather than by a method handler.
+   */
+  MessageTooLarge(size: unknown, limit: unknown): string {
+    return `message of ${String(size)} bytes exceeds the limit of ${String(limit)} bytes`;
+  },
+  /**
+   * A request holding more map and array entries than the server's cap (`--max-message-entries`), answered when its msgid could be read: decoding it would hold up every other connection. The connection closes after the reply.
+   *
+   * Sent by the connection layer rather than by a method handler.
    */
   TooManyEntries(limit: unknown): string {
     return `message refused: more than ${String(limit)} map and array entries in one message`;
   },
+  /**
+   * A handler's result that MessagePack cannot carry (a function, a BigInt).
+   *
+   * Sent by the connection layer rather than by a method handler.
+   */
+  UnencodableReply(reason: unknown): string {
+    return `cannot encode reply: ${String(reason)}`;
+  },
+  /**
+   * A handler failed in a way the IDL does not name; the contract phrase is reworded out of it.
+   *
+   * Sent by the connection layer rather than by a method handler.
+   */
+  InternalError(reason: unknown): string {
+    return `internal error: ${String(reason)}`;
+  },
+  /**
+   * The `reason` of BadParams for a method that takes exactly one param.
+   *
+   * A part of another error text.
+   */
+  ParamCount(count: unknown): string {
+    return `expected 1 param, got ${String(count)}`;
+  },
+  /**
+   * The `reason` of BadParams for a method whose one param is optional.
+   *
+   * A part of another error text.
+   */
+  ParamCountAtMost(count: unknown): string {
+    return `expected at most 1 param, got ${String(count)}`;
+  },
+  /**
+   * The `reason` of BadParams for a param of the wrong type (`type` as rpc.yaml writes it).
+   *
+   * A part of another error text.
+   */
+  ParamType(type: unknown): string {
+    return `expected ${String(type)}`;
+  },
+  /**
+   * The `reason` of BadParams when the request's params are not an array.
+   *
+   * A part of another error text.
+   */
+  ParamsNotArray(): string {
+    return `params must be an array`;
+  },
+  /**
+   * Why an instance fails closed (not a reply: StartInstance still answers, since Kong 2.4–3.0 loop on its errors). Logged and reported to `onPluginError`.
+   *
+   * Not a reply: why an instance fails closed, logged and reported to `onPluginError`.
+   */
+  ConfigNotJson(reason: unknown): string {
+    return `config is not valid JSON: ${String(reason)}`;
+  },
+  /**
+   * Why an instance fails closed; the reason names the field.
+   *
+   * Not a reply: why an instance fails closed, logged and reported to `onPluginError`.
+   */
+  ConfigInvalid(reason: unknown): string {
+    return `invalid config: ${String(reason)}`;
+  },
+  /**
+   * Why an instance fails closed; the plugin's constructor threw.
+   *
+   * Not a reply: why an instance fails closed, logged and reported to `onPluginError`.
+   */
+  ConstructorThrew(reason: unknown): string {
+    return `constructor threw: ${String(reason)}`;
+  },
 } as const;
+
+/** Every error text as rpc.yaml writes it, `{placeholder}`s included, with where it goes. */
+export const RPC_ERROR_TEXTS = {
+  NoPluginInstance: { text: "No plugin instance {id}", kind: "reply" },
+  NoRunningEvent: { text: "no running event {id}", kind: "reply" },
+  EventNotWaiting: { text: "event {id} is not waiting for a PDK result", kind: "reply" },
+  UnknownPlugin: { text: "plugin {name} is not loaded", kind: "reply" },
+  UnknownMethod: { text: "unknown method {method}", kind: "reply" },
+  BadParams: { text: "bad params for {method}: {reason}", kind: "reply" },
+  MissingInstanceId: { text: "HandleEvent without InstanceId: the instance failed to start earlier", kind: "reply" },
+  UnknownPhase: { text: "plugin {name} has no handler for phase {phase}", kind: "reply" },
+  MissingPluginDir: { text: "plugin directory {dir} does not exist", kind: "reply" },
+  PluginRefused: { text: "plugin {name} would be refused by Kong: {problems}", kind: "reply" },
+  VersionMissing: { text: "Version is missing (Kong 3.x needs a version such as \"1.0.0\")", kind: "refusal" },
+  VersionMalformed: { text: "Version \"{version}\" must be one to three numeric parts (\"1\", \"0.1\", \"1.2.3\")", kind: "refusal" },
+  PriorityNotInteger: { text: "Priority {priority} must be an integer", kind: "refusal" },
+  PhaseRefused: { text: "phase {phase} cannot be served by an external plugin ({why}); use response", kind: "refusal" },
+  NoPhase: { text: "the Plugin class implements no phase ({phases})", kind: "refusal" },
+  MalformedRequest: { text: "malformed request: expected [0, msgid, method, params]", kind: "envelope" },
+  MessageTooLarge: { text: "message of {size} bytes exceeds the limit of {limit} bytes", kind: "envelope" },
+  TooManyEntries: { text: "message refused: more than {limit} map and array entries in one message", kind: "envelope" },
+  UnencodableReply: { text: "cannot encode reply: {reason}", kind: "envelope" },
+  InternalError: { text: "internal error: {reason}", kind: "envelope" },
+  ParamCount: { text: "expected 1 param, got {count}", kind: "reason" },
+  ParamCountAtMost: { text: "expected at most 1 param, got {count}", kind: "reason" },
+  ParamType: { text: "expected {type}", kind: "reason" },
+  ParamsNotArray: { text: "params must be an array", kind: "reason" },
+  ConfigNotJson: { text: "config is not valid JSON: {reason}", kind: "instance" },
+  ConfigInvalid: { text: "invalid config: {reason}", kind: "instance" },
+  ConstructorThrew: { text: "constructor threw: {reason}", kind: "instance" },
+} as const satisfies Record<keyof typeof RpcErrors, { text: string; kind: string; }>;
+
+/** The phrase Kong resets its instances on (matched ignoring case). */
+export const CONTRACT_PHRASE = "no plugin instance";
+
+const CONTRACT_PATTERN = /no plugin instance/gi;
+
+/** `text` with the contract phrase reworded: for any error text not written for the contract. */
+export function withoutContractPhrase(text: string): string {
+  return text.replace(CONTRACT_PATTERN, "no such plugin object");
+}
+
+/** What a broken instance answers in a phase that can end the request: Kong's own error response. */
+export const FAIL_CLOSED_RESPONSE = { status: 500, body: { message: "An unexpected error occurred" } } as const;
 
 /** A request the dispatcher refuses (unknown method, params of the wrong shape); its message is the reply's error. */
 export class RpcCallError extends Error {
@@ -219,7 +402,6 @@ export function isInstanceInfo(v: unknown): v is InstanceInfo {
   const o = v as Record<string, unknown>;
   return typeof o.Name === "string" &&
     (typeof o.Id === "number" && Number.isInteger(o.Id)) &&
-    true &&
     typeof o.StartTime === "number";
 }
 
@@ -235,8 +417,7 @@ export function isHandleEventParams(v: unknown): v is HandleEventParams {
 export function isStepParams(v: unknown): v is StepParams {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
-  return (typeof o.EventId === "number" && Number.isInteger(o.EventId)) &&
-    (o.Data == null || true);
+  return (typeof o.EventId === "number" && Number.isInteger(o.EventId));
 }
 
 /** True when `v` has the shape of `StepErrorParams`. */
@@ -360,7 +541,7 @@ export interface RpcHandlers {
    *
    * Serves `plugin.Step`, `plugin.StepMultiMap`, `plugin.StepCredential`, `plugin.StepConsumer`, `plugin.StepRoute`, `plugin.StepService`, `plugin.StepMemoryStats`.
    */
-  Step(params: StepParams, method: StepMethodName): EventReply | Promise<EventReply>;
+  Step(params: StepParams): EventReply | Promise<EventReply>;
   /**
    * Fails the pending PDK call with Kong's error text (Kong 2.x, for a `(nil, err)` return).
    */
@@ -374,136 +555,135 @@ const DISPATCH: ReadonlyMap<string, DispatchEntry> = new Map<string, DispatchEnt
   [
     "plugin.SetPluginDir",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.SetPluginDir", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.SetPluginDir", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(typeof a === "string")) throw new RpcCallError(RpcErrors.BadParams("plugin.SetPluginDir", "expected string"));
+      if (!(typeof a === "string")) throw new RpcCallError(RpcErrors.BadParams("plugin.SetPluginDir", RpcErrors.ParamType("string")));
       return h.SetPluginDir(a);
     },
   ],
   [
     "plugin.GetStatus",
     (h, p) => {
-      if (p.length > 1) throw new RpcCallError(RpcErrors.BadParams("plugin.GetStatus", `expected at most 1 param, got ${p.length}`));
+      if (p.length > 1) throw new RpcCallError(RpcErrors.BadParams("plugin.GetStatus", RpcErrors.ParamCountAtMost(p.length)));
       const a = p[0];
-      if (!(a === undefined || a === null || true)) throw new RpcCallError(RpcErrors.BadParams("plugin.GetStatus", "expected any"));
       return h.GetStatus(a);
     },
   ],
   [
     "plugin.GetPluginInfo",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.GetPluginInfo", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.GetPluginInfo", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(typeof a === "string")) throw new RpcCallError(RpcErrors.BadParams("plugin.GetPluginInfo", "expected string"));
+      if (!(typeof a === "string")) throw new RpcCallError(RpcErrors.BadParams("plugin.GetPluginInfo", RpcErrors.ParamType("string")));
       return h.GetPluginInfo(a);
     },
   ],
   [
     "plugin.StartInstance",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StartInstance", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StartInstance", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStartInstanceParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StartInstance", "expected StartInstanceParams"));
+      if (!(isStartInstanceParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StartInstance", RpcErrors.ParamType("StartInstanceParams")));
       return h.StartInstance(a);
     },
   ],
   [
     "plugin.InstanceStatus",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.InstanceStatus", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.InstanceStatus", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!((typeof a === "number" && Number.isInteger(a)))) throw new RpcCallError(RpcErrors.BadParams("plugin.InstanceStatus", "expected integer"));
+      if (!((typeof a === "number" && Number.isInteger(a)))) throw new RpcCallError(RpcErrors.BadParams("plugin.InstanceStatus", RpcErrors.ParamType("integer")));
       return h.InstanceStatus(a);
     },
   ],
   [
     "plugin.CloseInstance",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.CloseInstance", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.CloseInstance", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!((typeof a === "number" && Number.isInteger(a)))) throw new RpcCallError(RpcErrors.BadParams("plugin.CloseInstance", "expected integer"));
+      if (!((typeof a === "number" && Number.isInteger(a)))) throw new RpcCallError(RpcErrors.BadParams("plugin.CloseInstance", RpcErrors.ParamType("integer")));
       return h.CloseInstance(a);
     },
   ],
   [
     "plugin.HandleEvent",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.HandleEvent", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.HandleEvent", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isHandleEventParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.HandleEvent", "expected HandleEventParams"));
+      if (!(isHandleEventParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.HandleEvent", RpcErrors.ParamType("HandleEventParams")));
       return h.HandleEvent(a);
     },
   ],
   [
     "plugin.Step",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.Step", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.Step", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.Step", "expected StepParams"));
-      return h.Step(a, "plugin.Step");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.Step", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
   [
     "plugin.StepError",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepError", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepError", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepErrorParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepError", "expected StepErrorParams"));
+      if (!(isStepErrorParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepError", RpcErrors.ParamType("StepErrorParams")));
       return h.StepError(a);
     },
   ],
   [
     "plugin.StepMultiMap",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMultiMap", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMultiMap", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMultiMap", "expected StepParams"));
-      return h.Step(a, "plugin.StepMultiMap");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMultiMap", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
   [
     "plugin.StepCredential",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepCredential", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepCredential", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepCredential", "expected StepParams"));
-      return h.Step(a, "plugin.StepCredential");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepCredential", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
   [
     "plugin.StepConsumer",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepConsumer", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepConsumer", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepConsumer", "expected StepParams"));
-      return h.Step(a, "plugin.StepConsumer");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepConsumer", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
   [
     "plugin.StepRoute",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepRoute", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepRoute", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepRoute", "expected StepParams"));
-      return h.Step(a, "plugin.StepRoute");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepRoute", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
   [
     "plugin.StepService",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepService", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepService", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepService", "expected StepParams"));
-      return h.Step(a, "plugin.StepService");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepService", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
   [
     "plugin.StepMemoryStats",
     (h, p) => {
-      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMemoryStats", `expected 1 param, got ${p.length}`));
+      if (p.length !== 1) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMemoryStats", RpcErrors.ParamCount(p.length)));
       const a = p[0];
-      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMemoryStats", "expected StepParams"));
-      return h.Step(a, "plugin.StepMemoryStats");
+      if (!(isStepParams(a))) throw new RpcCallError(RpcErrors.BadParams("plugin.StepMemoryStats", RpcErrors.ParamType("StepParams")));
+      return h.Step(a);
     },
   ],
 ]);
@@ -515,6 +695,84 @@ const DISPATCH: ReadonlyMap<string, DispatchEntry> = new Map<string, DispatchEnt
 export function dispatch(h: RpcHandlers, method: unknown, params: unknown): unknown {
   const entry = typeof method === "string" ? DISPATCH.get(method) : undefined;
   if (entry === undefined) throw new RpcCallError(RpcErrors.UnknownMethod(typeof method === "string" ? method : typeof method));
-  if (!Array.isArray(params)) throw new RpcCallError(RpcErrors.BadParams(method as string, "params must be an array"));
+  if (!Array.isArray(params)) throw new RpcCallError(RpcErrors.BadParams(method as string, RpcErrors.ParamsNotArray()));
   return entry(h, params);
 }
+
+/**
+ * The caller's side of every method: the request's params array (`args`) and the reply's
+ * result, by wire name. Tools and tests that play Kong call through {@link RpcCall}.
+ */
+export interface RpcMethods {
+  /**
+   * Sets the plugin directory and loads the plugins in it; answers "ok".
+   */
+  "plugin.SetPluginDir": { args: [dir: string]; result: string; };
+  /**
+   * The server's pid and, per plugin, its times and live instances.
+   */
+  "plugin.GetStatus": { args: [unused?: unknown]; result: ServerStatus; };
+  /**
+   * One plugin's info, the same object as its entry in the dump.
+   */
+  "plugin.GetPluginInfo": { args: [name: string]; result: PluginInfo; };
+  /**
+   * Creates an instance of a plugin for one configuration; its id is valid as soon as the reply leaves.
+   */
+  "plugin.StartInstance": { args: [params: StartInstanceParams]; result: InstanceInfo; };
+  /**
+   * An instance's name, id, configuration and start time.
+   */
+  "plugin.InstanceStatus": { args: [id: number]; result: InstanceInfo; };
+  /**
+   * Forgets an instance; events of it already running finish normally. Kong ignores the answer.
+   *
+   * @param id a bare id, not a map
+   */
+  "plugin.CloseInstance": { args: [id: number]; result: InstanceInfo; };
+  /**
+   * Runs a phase handler; answers with its first PDK call or "ret".
+   */
+  "plugin.HandleEvent": { args: [params: HandleEventParams]; result: EventReply; };
+  /**
+   * Returns a PDK call's result to the plugin; answers with its next call or "ret".
+   */
+  "plugin.Step": { args: [params: StepParams]; result: EventReply; };
+  /**
+   * Fails the pending PDK call with Kong's error text (Kong 2.x, for a `(nil, err)` return).
+   */
+  "plugin.StepError": { args: [params: StepErrorParams]; result: EventReply; };
+  /**
+   * Step carrying a header or query multimap.
+   */
+  "plugin.StepMultiMap": { args: [params: StepParams]; result: EventReply; };
+  /**
+   * Step carrying a credential (or nothing, after `kong.client.authenticate`).
+   */
+  "plugin.StepCredential": { args: [params: StepParams]; result: EventReply; };
+  /**
+   * Step carrying a Consumer.
+   */
+  "plugin.StepConsumer": { args: [params: StepParams]; result: EventReply; };
+  /**
+   * Step carrying a Route.
+   */
+  "plugin.StepRoute": { args: [params: StepParams]; result: EventReply; };
+  /**
+   * Step carrying a Service.
+   */
+  "plugin.StepService": { args: [params: StepParams]; result: EventReply; };
+  /**
+   * Step carrying MemoryStats.
+   */
+  "plugin.StepMemoryStats": { args: [params: StepParams]; result: EventReply; };
+}
+
+/** The params array a caller sends with `M`. */
+export type RpcArgs<M extends RpcMethodName> = RpcMethods[M]["args"];
+
+/** What the reply to `M` carries when it has no error. */
+export type RpcResult<M extends RpcMethodName> = RpcMethods[M]["result"];
+
+/** A typed caller: sends `[0, msgid, method, args]` and resolves with the reply's result (rejects on its error). */
+export type RpcCall = <M extends RpcMethodName>(method: M, ...args: RpcArgs<M>) => Promise<RpcResult<M>>;

@@ -35,9 +35,6 @@ export function createLogger(
   };
 }
 
-/** A logger that drops everything (for embedding and tests). */
-export const silentLogger: Logger = createLogger('error', () => {});
-
 /** The message of anything thrown, as one line. */
 export function errorText(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;

@@ -1,5 +1,8 @@
-/** The server's tunables, with one object of defaults. */
-import type { Logger } from './log.js';
+/**
+ * The server's tunables and the CLI's defaults, in one place: every default the plugin server
+ * uses is in {@link DEFAULT_SERVER_OPTIONS} or {@link DEFAULT_CLI_OPTIONS}.
+ */
+import type { LogLevel, Logger } from './log.js';
 
 /** Options of a plugin server; every field has a default in {@link DEFAULT_SERVER_OPTIONS}. */
 export interface ServerOptions {
@@ -39,4 +42,27 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<Omit<ServerOptions, 'logger' | 'on
   maxMessageBytes: 128 * 1024 * 1024,
   maxMessageEntries: 1_048_576,
   greeting: true,
+});
+
+/** Defaults of the `kong-ts-pluginserver` command beyond the server's own options. */
+export interface CliDefaults {
+  /** Kong's prefix, where Kong looks for the plugin server's socket. */
+  readonly kongPrefix: string;
+  /** The socket's file name in multi-plugin mode (kong-js-pluginserver's name, which Kong 2.3–3.8 configs expect). */
+  readonly socketName: string;
+  /** One-plugin mode listens on `<prefix>/<plugin><onePluginSocketSuffix>` (Kong 3.9's default socket). */
+  readonly onePluginSocketSuffix: string;
+  /** The log level without `-v` or `--log-level`. */
+  readonly logLevel: LogLevel;
+  /** How long SIGTERM waits for running events before closing, in ms (Kong expects the process gone within a second). */
+  readonly shutdownGraceMs: number;
+}
+
+/** The CLI's defaults. */
+export const DEFAULT_CLI_OPTIONS: CliDefaults = Object.freeze({
+  kongPrefix: '/usr/local/kong',
+  socketName: 'js_pluginserver.sock',
+  onePluginSocketSuffix: '.socket',
+  logLevel: 'warn',
+  shutdownGraceMs: 500,
 });

@@ -6,8 +6,11 @@
 import type { NamedTypeModel } from '../idl/model.js';
 import type { TypeExpr } from '../idl/type-expr.js';
 
-/** A JS boolean expression that is true when `v` conforms to `t`. */
-export function guardExpr(t: TypeExpr, v: string, types: ReadonlyMap<string, NamedTypeModel>): string {
+/**
+ * A JS boolean expression that is true when `v` conforms to `t`, or undefined when every
+ * value conforms (`any`, or a union with an `any` member): the caller then emits no check.
+ */
+export function guardExpr(t: TypeExpr, v: string, types: ReadonlyMap<string, NamedTypeModel>): string | undefined {
   switch (t.kind) {
     case 'builtin':
       switch (t.name) {
@@ -29,8 +32,12 @@ export function guardExpr(t: TypeExpr, v: string, types: ReadonlyMap<string, Nam
           return `${v} instanceof Uint8Array`;
         case 'table':
           return `(typeof ${v} === "object" && ${v} !== null)`;
-        default:
-          return 'true';
+        case 'function':
+          return `typeof ${v} === "function"`;
+        case 'any':
+        case 'cdata':
+          // Nothing to check: every value is an `any`, and a cdata never crosses MessagePack.
+          return undefined;
       }
     case 'literal':
       return `${v} === ${JSON.stringify(t.value)}`;
@@ -39,8 +46,11 @@ export function guardExpr(t: TypeExpr, v: string, types: ReadonlyMap<string, Nam
     case 'map':
       // Kong encodes an empty Lua table as an empty array, so [] is an empty map too.
       return `(typeof ${v} === "object" && ${v} !== null && (!Array.isArray(${v}) || ${v}.length === 0))`;
-    case 'union':
-      return `(${t.members.map((m) => guardExpr(m, v, types)).join(' || ')})`;
+    case 'union': {
+      const members = t.members.map((m) => guardExpr(m, v, types));
+      if (members.some((m) => m === undefined)) return undefined;
+      return `(${members.join(' || ')})`;
+    }
     case 'ref': {
       const named = types.get(t.name);
       if (named?.alias) return guardExpr(named.alias, v, types);

@@ -12,16 +12,36 @@ import { modulePathToTypeName } from '../idl/names.js';
 import { referencedNames, toTs } from '../idl/type-expr.js';
 import { docComment, header, lit, render } from './common.js';
 
-/** Flag bits, mirrored by `PdkCallFlags` in the template. */
-const FLAG = { NEVER_RETURNS: 1, RAW_BYTES: 2, MULTIMAP: 4 } as const;
+/** The bits that tell the transport how Kong treats a call: the one definition of `PdkCallFlags`. */
+export const PDK_CALL_FLAGS: readonly {
+  name: string;
+  bit: number;
+  doc: string;
+  set: (f: PdkFunctionModel) => boolean;
+}[] = [
+  {
+    name: 'NEVER_RETURNS',
+    bit: 1,
+    doc: '`kong.response.exit`/`error`: Kong never answers; the event ends with this call.',
+    set: (f) => f.neverReturns,
+  },
+  {
+    name: 'RAW_BYTES',
+    bit: 2,
+    doc: 'The result is raw bytes (bin from Kong 3.0, str before): hand the plugin a Buffer.',
+    set: (f) => f.resultFix === 'raw_bytes',
+  },
+  {
+    name: 'MULTIMAP',
+    bit: 4,
+    doc: "The result is a multimap (Kong's fix_mmap); an empty Lua table may arrive as `[]`.",
+    set: (f) => f.resultFix === 'multimap',
+  },
+];
 
 /** The flags of a function's calls. */
 export function callFlags(f: PdkFunctionModel): number {
-  return (
-    (f.neverReturns ? FLAG.NEVER_RETURNS : 0) |
-    (f.resultFix === 'raw_bytes' ? FLAG.RAW_BYTES : 0) |
-    (f.resultFix === 'multimap' ? FLAG.MULTIMAP : 0)
-  );
+  return PDK_CALL_FLAGS.reduce((bits, flag) => (flag.set(f) ? bits | flag.bit : bits), 0);
 }
 
 /** `Kong 2.8.0 or earlier → current`, `Kong 3.8.0 → current`, `Kong 3.9.0 → 3.9.3`. */
@@ -285,8 +305,8 @@ export function emitPdkClient(idl: IdlModel): string {
     };
   });
 
-  const createExpr = (child: ModuleNode, transport: string): string =>
-    child.callable ? `create${child.typeName}(${transport})` : `new ${child.typeName}Impl(${transport})`;
+  const createExpr = (child: ModuleNode, self: string): string =>
+    child.callable ? `create${child.typeName}(${self}t, ${self}u)` : `new ${child.typeName}Impl(${self}t, ${self}u)`;
 
   const implMethods = (m: ModuleNode) =>
     [...m.methods]
@@ -311,7 +331,7 @@ export function emitPdkClient(idl: IdlModel): string {
       children: m.children.map((c) => ({
         prop: lastSegment(c),
         type: modules.get(c)!.typeName,
-        create: createExpr(modules.get(c)!, 'this.t'),
+        create: createExpr(modules.get(c)!, 'this.'),
       })),
       methods: implMethods(m),
     }));
@@ -332,7 +352,7 @@ export function emitPdkClient(idl: IdlModel): string {
         prop: lastSegment(c),
         propLit: lit(lastSegment(c)),
         type: modules.get(c)!.typeName,
-        create: createExpr(modules.get(c)!, 't'),
+        create: createExpr(modules.get(c)!, ''),
       })),
     }));
 
@@ -347,6 +367,13 @@ export function emitPdkClient(idl: IdlModel): string {
     phases: f.externalPhases ? `[${f.externalPhases.map(lit).join(', ')}]` : 'undefined',
     since: f.since ? lit(f.since) : 'undefined',
     until: f.until ? lit(f.until) : 'undefined',
+    logTimer: f.logTimer
+      ? `{ ${[
+          `kind: ${lit(f.logTimer.kind)}`,
+          ...(f.logTimer.savedSince ? [`savedSince: ${lit(f.logTimer.savedSince)}`] : []),
+          ...(f.logTimer.before ? [`before: ${lit(f.logTimer.before)}`] : []),
+        ].join(', ')} }`
+      : 'undefined',
   }));
   const camelPairs = sortedUsable.flatMap((f) => {
     const pairs = [{ camel: lit(camelName(f, f.camel)), kong: lit(f.name) }];
@@ -358,7 +385,11 @@ export function emitPdkClient(idl: IdlModel): string {
     header: header([idl.files.pdk, ...(idl.files.overrides ? [idl.files.overrides] : []), idl.files.entities]),
     entityImports: [...entityRefs].sort().join(', '),
     phases: idl.phases.map(lit).join(', '),
+    exitPhases: idl.exitPhases.map(lit).join(', '),
+    refusedPhases: idl.refusedPhases.map((p) => `[${lit(p.name)}, ${lit(p.why)}]`).join(', '),
     phaseNames: idl.phases,
+    flags: PDK_CALL_FLAGS.map((f) => ({ name: f.name, bit: f.bit, doc: f.doc })),
+    logTimerNgxCtxSince: idl.logTimerNgxCtxSince ? lit(idl.logTimerNgxCtxSince) : 'undefined',
     oldest: idl.kong.tracked[0],
     interfaces,
     classes,

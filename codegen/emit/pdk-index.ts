@@ -12,6 +12,7 @@ export function emitPdkIndex(idl: IdlModel): string {
   const index = {
     _generated: header([idl.files.pdk, ...(idl.files.overrides ? [idl.files.overrides] : [])], 'json'),
     kong: idl.kong,
+    log_timer_ngx_ctx_since: idl.logTimerNgxCtxSince ?? null,
     counts: {
       functions: functions.length,
       exposed: functions.filter((f) => f.usable).length,
@@ -45,6 +46,13 @@ export function emitPdkIndex(idl: IdlModel): string {
       result_fix: f.resultFix ?? null,
       exposed_api: f.exposedApi ?? null,
       log_phase_saved: f.logPhaseSaved,
+      log_timer: f.logTimer
+        ? {
+            kind: f.logTimer.kind,
+            saved_since: f.logTimer.savedSince ?? null,
+            before: f.logTimer.before ?? null,
+          }
+        : null,
       flags: callFlags(f),
       exposed: f.usable,
       not_exposed_because: f.unusableReasons,

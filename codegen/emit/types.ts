@@ -14,7 +14,7 @@ export function emitTypeDeclarations(types: readonly NamedTypeModel[]): string {
   return render('types', {
     types: types.map((t) => ({
       name: t.name,
-      doc: docComment([t.doc ?? `The \`${t.name}\` type of the IDL.`]),
+      doc: t.doc ? docComment([t.doc]) : undefined,
       alias: t.alias ? toTs(t.alias) : undefined,
       open: t.open,
       fields: (t.fields ?? []).map((f) => ({

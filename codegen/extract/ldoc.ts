@@ -115,11 +115,6 @@ export function tagOf(block: DocBlock, name: string): DocTag | undefined {
   return block.tags.find((t) => t.tag === name);
 }
 
-/** Every tag named `name`, in order. */
-export function tagsOf(block: DocBlock, name: string): DocTag[] {
-  return block.tags.filter((t) => t.tag === name);
-}
-
 /** Tags the extractor understands or deliberately ignores; anything else is reported. */
 export const KNOWN_TAGS = new Set([
   'function',

@@ -7,6 +7,7 @@
  * return-value handling of call_pdk_method per release to `kong.rpc`. The same ranges are
  * also returned as `history` for the JSON report.
  */
+import { compareKongVersions } from '../../common/kong-version.js';
 import type { PdkChange, PdkFile, PdkFunction, PdkParam, PdkRpcFact, TreeExtraction } from './model.js';
 
 /** One value a field had over a run of tracked releases. */
@@ -35,17 +36,6 @@ export interface MergeResult {
   removed: { name: string; since: string; until: string }[];
   /** call_pdk_method's handling of return values per release. */
   rpcLayer: Range<string>[];
-}
-
-/** Orders release labels: numeric versions ascending, `main` last. */
-export function compareLabels(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a === 'main') return 1;
-  if (b === 'main') return -1;
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
 }
 
 /** The fields whose change over releases the history records. */
@@ -112,7 +102,7 @@ function ranges<T>(labels: string[], values: T[]): Range<T>[] {
 /** Merges trees (any order; sorted here). `keepRemoved` keeps functions the newest tree lacks, with `until`. */
 export function mergeTrees(input: readonly TreeExtraction[], opts: { keepRemoved?: boolean } = {}): MergeResult {
   if (input.length === 0) throw new Error('nothing to merge');
-  const trees = [...input].sort((a, b) => compareLabels(a.label, b.label));
+  const trees = [...input].sort((a, b) => compareKongVersions(a.label, b.label));
   const labels = trees.map((t) => t.label);
   const newest = trees[trees.length - 1]!;
   const oldest = labels[0]!;

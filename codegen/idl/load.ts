@@ -11,11 +11,14 @@ import { IdlError } from './errors.js';
 import {
   type FieldModel,
   type IdlModel,
+  type LogTimerKind,
+  type LogTimerModel,
   type NamedTypeModel,
   type PdkFunctionModel,
   type PdkParamModel,
   type PdkRemovedParamModel,
   type PdkReturnModel,
+  type RpcErrorKind,
   type RpcErrorModel,
   type RpcMethodModel,
 } from './model.js';
@@ -108,8 +111,14 @@ interface RawField { name: string; type: string; optional?: boolean; doc?: strin
 interface RawNamedType { name: string; doc?: string; alias?: string; open?: boolean; fields?: RawField[] }
 interface RawRpc {
   namespace: string;
+  protocol: string;
   phases: string[];
-  errors: { name: string; text: string; contract?: boolean; doc: string }[];
+  exit_phases: string[];
+  refused_phases: { name: string; why: string }[];
+  contract_phrase: { text: string; replacement: string };
+  fail_closed: { status: number; message: string };
+  log_timer?: { ngx_ctx_since: string; ngx_ctx: string[]; raises: string[] };
+  errors: { name: string; text: string; kind?: RpcErrorKind; contract?: boolean; doc: string }[];
   types: RawNamedType[];
   methods: { name: string; param: RawField; result: string; handler?: string; doc: string }[];
 }
@@ -181,13 +190,32 @@ export function loadIdl(dir: string, displayBase = path.basename(dir)): IdlModel
   addTypes(entities, entities.data.types, 'entities');
   addTypes(rpc, rpc.data.types, 'rpc');
 
+  rpc.data.exit_phases.forEach((p, i) => {
+    if (!rpc.data.phases.includes(p)) throw rpc.file.error(['exit_phases', i], `exit phase '${p}' is not in phases`);
+  });
+  rpc.data.refused_phases.forEach((p, i) => {
+    if (rpc.data.phases.includes(p.name)) throw rpc.file.error(['refused_phases', i, 'name'], `refused phase '${p.name}' is also in phases`);
+  });
+  const phrase = rpc.data.contract_phrase.text.toLowerCase();
+  if (rpc.data.contract_phrase.replacement.toLowerCase().includes(phrase)) {
+    throw rpc.file.error(['contract_phrase', 'replacement'], 'the replacement must not contain the contract phrase');
+  }
+  const errorNames = new Set<string>();
   const errors: RpcErrorModel[] = rpc.data.errors.map((e, i) => {
-    if (!e.contract && /no plugin instance/i.test(e.text)) {
-      throw rpc.file.error(['errors', i, 'text'], 'only the contract error may contain "no plugin instance" (Kong resets instances on it)');
+    if (errorNames.has(e.name)) throw rpc.file.error(['errors', i, 'name'], `error '${e.name}' is declared twice`);
+    errorNames.add(e.name);
+    if ((e.contract ?? false) !== e.text.toLowerCase().includes(phrase)) {
+      throw rpc.file.error(
+        ['errors', i, 'text'],
+        e.contract
+          ? `the contract error must contain "${rpc.data.contract_phrase.text}"`
+          : `only the contract error may contain "${rpc.data.contract_phrase.text}" (Kong resets instances on it)`,
+      );
     }
     return {
       name: e.name,
       text: e.text,
+      kind: e.kind ?? 'reply',
       placeholders: [...e.text.matchAll(/\{([a-z]+)\}/g)].map((m) => m[1]!),
       contract: e.contract ?? false,
       doc: e.doc,
@@ -239,6 +267,8 @@ export function loadIdl(dir: string, displayBase = path.basename(dir)): IdlModel
 
   for (const check of checks) check();
 
+  if (rpc.data.log_timer) applyLogTimer(rpc.file, rpc.data.log_timer, functions, pdk.data.kong.tracked);
+
   return {
     files: {
       rpc: path.join(displayBase, 'rpc.yaml'),
@@ -247,13 +277,53 @@ export function loadIdl(dir: string, displayBase = path.basename(dir)): IdlModel
       ...(overrides ? { overrides: path.join(displayBase, 'pdk-overrides.yaml') } : {}),
     },
     namespace: rpc.data.namespace,
+    protocol: rpc.data.protocol,
     phases: rpc.data.phases,
+    exitPhases: rpc.data.exit_phases,
+    refusedPhases: rpc.data.refused_phases.map((p) => ({ name: p.name, why: p.why })),
+    contractPhrase: { ...rpc.data.contract_phrase },
+    failClosed: { ...rpc.data.fail_closed },
+    ...(rpc.data.log_timer ? { logTimerNgxCtxSince: rpc.data.log_timer.ngx_ctx_since } : {}),
     kong: pdk.data.kong,
     types,
     errors,
     methods,
     functions,
   };
+}
+
+/**
+ * Sets each log-phase function's timer behaviour from rpc.yaml `log_timer` and pdk.yaml's
+ * `log_phase_saved` (with its history: a function saved only from some release behaves by the
+ * lists before it).
+ */
+function applyLogTimer(
+  file: SourceFile,
+  table: { ngx_ctx: string[]; raises: string[] },
+  functions: PdkFunctionModel[],
+  tracked: readonly string[],
+): void {
+  const covers = (entry: string, name: string): boolean => name === entry || name.startsWith(`${entry}.`);
+  (['ngx_ctx', 'raises'] as const).forEach((list) => {
+    table[list].forEach((entry, i) => {
+      if (!functions.some((f) => covers(entry, f.name)))
+        throw file.error(['log_timer', list, i], `no function or module '${entry}' in pdk.yaml`);
+    });
+  });
+  const byLists = (name: string): Exclude<LogTimerKind, 'saved'> =>
+    table.ngx_ctx.includes(name) ? 'ngx_ctx' : table.raises.some((e) => covers(e, name)) ? 'raises' : 'works';
+  for (const f of functions) {
+    if (f.externalPhases && !f.externalPhases.includes('log')) continue;
+    let timer: LogTimerModel = { kind: byLists(f.name) };
+    if (f.logPhaseSaved) {
+      timer = { kind: 'saved' };
+      // `{field: msgpack.log_phase_saved, until: X}` without a value: not saved up to X.
+      const unsaved = f.changes.find((c) => c.field === 'msgpack.log_phase_saved' && !c.value);
+      const next = unsaved ? tracked[tracked.indexOf(unsaved.until) + 1] : undefined;
+      if (next) timer = { kind: 'saved', savedSince: next, before: byLists(f.name) };
+    }
+    f.logTimer = timer;
+  }
 }
 
 function resolveFunction(

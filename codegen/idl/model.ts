@@ -24,13 +24,44 @@ export interface NamedTypeModel {
   open: boolean;
 }
 
-/** An error text of the RPC contract, with `{placeholders}`. */
+/**
+ * Where an error text goes: a whole reply error (`reply`), the answer to a message that is not
+ * a valid request (`envelope`), one reason Kong 3.x would refuse a plugin (`refusal`, joined
+ * into PluginRefused), a part of another text (`reason`), or why an instance fails closed
+ * (`instance`: logged and reported, never a reply).
+ */
+export type RpcErrorKind = 'reply' | 'envelope' | 'refusal' | 'reason' | 'instance';
+
+/** An error text of the RPC, with `{placeholders}`. */
 export interface RpcErrorModel {
   name: string;
   text: string;
+  kind: RpcErrorKind;
   placeholders: string[];
   contract: boolean;
   doc: string;
+}
+
+/** A phase a plugin may declare in Lua that a plugin server cannot serve. */
+export interface RefusedPhaseModel {
+  name: string;
+  why: string;
+}
+
+/**
+ * How a function behaves in the log phase's timer: answered from data Kong saved before the
+ * timer (`saved`), read from ngx.ctx (`ngx_ctx`: empty before the release that restores it),
+ * raising because it needs nginx's request API (`raises`), or unaffected (`works`).
+ */
+export type LogTimerKind = 'saved' | 'ngx_ctx' | 'raises' | 'works';
+
+/** A function's log-timer behaviour. */
+export interface LogTimerModel {
+  kind: LogTimerKind;
+  /** For `saved`: the first tracked release that saves it (absent: every tracked release). */
+  savedSince?: string;
+  /** For `saved` with `savedSince`: the behaviour before that release. */
+  before?: Exclude<LogTimerKind, 'saved'>;
 }
 
 /** One `plugin.*` method. */
@@ -119,6 +150,8 @@ export interface PdkFunctionModel {
   resultFix?: 'multimap' | 'raw_bytes';
   exposedApi?: 'override' | 'only';
   logPhaseSaved: boolean;
+  /** Behaviour in the log phase's timer; absent when the function cannot run in log. */
+  logTimer?: LogTimerModel;
   effects: string[];
   limitations: string[];
   /** Callable over MsgPack and in at least one phase an external plugin serves. */
@@ -139,8 +172,20 @@ export interface IdlModel {
   /** File names relative to the IDL directory's parent, for headers. */
   files: { rpc: string; entities: string; pdk: string; overrides?: string };
   namespace: string;
+  /** The protocol string of a dump (rpc.yaml `protocol`). */
+  protocol: string;
   /** The phases an external plugin can implement (rpc.yaml `phases`). */
   phases: string[];
+  /** The phases in which a handler can end the request (rpc.yaml `exit_phases`). */
+  exitPhases: string[];
+  /** Phases Kong 3.x refuses in a plugin server's plugin, with the reason. */
+  refusedPhases: RefusedPhaseModel[];
+  /** The phrase Kong resets instances on, and what any other text says instead. */
+  contractPhrase: { text: string; replacement: string };
+  /** What a broken instance answers in an exit phase. */
+  failClosed: { status: number; message: string };
+  /** The release from which Kong's log timer sees the request's ngx.ctx (absent: not described). */
+  logTimerNgxCtxSince?: string;
   kong: {
     version: string;
     commit?: string;

@@ -13,6 +13,8 @@ const phase = {
   enum: ['init_worker', 'certificate', 'rewrite', 'access', 'balancer', 'header_filter', 'response', 'body_filter', 'log', 'preread', 'admin_api', 'timer', 'any'],
 } as const;
 
+const pdkName = { type: 'string', pattern: '^kong(\\.[a-z_][a-z0-9_]*)+$' } as const;
+
 const field = {
   type: 'object',
   additionalProperties: false,
@@ -49,11 +51,44 @@ export const entitiesSchema = {
 export const rpcSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['format', 'namespace', 'phases', 'errors', 'types', 'methods'],
+  required: ['format', 'namespace', 'protocol', 'phases', 'exit_phases', 'refused_phases', 'contract_phrase', 'fail_closed', 'errors', 'types', 'methods'],
   properties: {
     format: { const: 'kong-ts-pdk/rpc/1' },
     namespace: identifier,
+    protocol: { type: 'string', minLength: 1 },
     phases: { type: 'array', minItems: 1, uniqueItems: true, items: phase },
+    exit_phases: { type: 'array', uniqueItems: true, items: phase },
+    refused_phases: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'why'],
+        properties: { name: phase, why: doc },
+      },
+    },
+    contract_phrase: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['text', 'replacement'],
+      properties: { text: { type: 'string', minLength: 1 }, replacement: { type: 'string', minLength: 1 } },
+    },
+    fail_closed: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['status', 'message'],
+      properties: { status: { type: 'integer', minimum: 100, maximum: 599 }, message: { type: 'string', minLength: 1 } },
+    },
+    log_timer: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['ngx_ctx_since', 'ngx_ctx', 'raises'],
+      properties: {
+        ngx_ctx_since: version,
+        ngx_ctx: { type: 'array', uniqueItems: true, items: pdkName },
+        raises: { type: 'array', uniqueItems: true, items: pdkName },
+      },
+    },
     errors: {
       type: 'array',
       items: {
@@ -63,6 +98,7 @@ export const rpcSchema = {
         properties: {
           name: { type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$' },
           text: { type: 'string', minLength: 1 },
+          kind: { enum: ['reply', 'envelope', 'refusal', 'reason', 'instance'] },
           contract: { type: 'boolean' },
           doc,
         },

@@ -4,14 +4,14 @@
  * rejects) is left out of the dump and reported on stderr with its reasons.
  */
 import * as fs from 'node:fs';
-import type { PluginInfo } from '../../generated/index.js';
+import { RPC_PROTOCOL, type PluginInfo } from '../../generated/index.js';
 import type { Logger } from '../log.js';
 import { pluginInfo, pluginProblems } from '../plugins/info.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { callsNewerThan } from '../plugins/version-check.js';
 
 /** The protocol string of this server's dumps. */
-export const PROTOCOL = 'MsgPack:1';
+export const PROTOCOL = RPC_PROTOCOL;
 
 /** Infos of the plugins Kong can load, in load order; the others are logged. */
 export function dumpableInfos(plugins: Iterable<LoadedPlugin>, logger: Logger): PluginInfo[] {

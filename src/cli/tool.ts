@@ -80,7 +80,7 @@ function lazy(modulePath: string, fn: string): Runner {
 const SUBCOMMANDS: Record<string, Runner> = {
   launcher,
   new: lazy('../authoring/scaffold.js', 'runNew'),
-  schema: lazy('../authoring/schema-from-ts.js', 'runSchema'),
+  schema: lazy('../authoring/schema-command.js', 'runSchema'),
   extract: lazy('../../codegen/extract/cli.js', 'runExtract'),
   'pdk-diff': lazy('../../codegen/extract/cli.js', 'runPdkDiff'),
 };

@@ -16,6 +16,7 @@ import {
   type PdkCall,
   type PdkTransport,
   type Phase,
+  type UnknownPdkMemberHandler,
 } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
 import { errorText, type Logger } from '../log.js';
@@ -64,11 +65,15 @@ export class PluginEvent implements PdkTransport {
   ) {}
 
   /** Starts the handler; resolves with its first PDK call or `"ret"`. */
-  begin(handler: (this: unknown, kong: ReturnType<typeof createPdk>) => unknown, self: unknown): Promise<EventReply> {
+  begin(
+    handler: (this: unknown, kong: ReturnType<typeof createPdk>) => unknown,
+    self: unknown,
+    onUnknownMember?: UnknownPdkMemberHandler,
+  ): Promise<EventReply> {
     const reply = this.nextReply();
     let result: unknown;
     try {
-      result = handler.call(self, createPdk(this));
+      result = handler.call(self, createPdk(this, onUnknownMember));
     } catch (e) {
       this.handlerFailed(e);
       return reply;

@@ -4,7 +4,7 @@
  * on. An event is freed when it ends (`"ret"`, exit/error) or, if Kong stops driving it, after
  * the TTL.
  */
-import type { EventReply, Phase } from '../../generated/index.js';
+import type { EventReply, Phase, UnknownPdkMemberHandler } from '../../generated/index.js';
 import { IdAllocator } from '../ids.js';
 import type { PluginInstance } from '../instances/instance.js';
 import type { Logger } from '../log.js';
@@ -28,6 +28,8 @@ export class EventRegistry {
     private readonly ttlMs: number,
     private readonly logger: Logger,
     private readonly onPluginError?: (report: PluginErrorReport) => void,
+    /** Resolves PDK names the IDL does not know, for the clients of this registry's events. */
+    private readonly unknownPdkMember?: UnknownPdkMemberHandler,
   ) {}
 
   /** Starts `handler` as a new event of `instance`; resolves with its first move. */
@@ -37,7 +39,7 @@ export class EventRegistry {
     this.byId.set(id, event);
     instance.runningEvents++;
     instance.lastUsed = event.lastActive;
-    return event.begin(handler as (kong: unknown) => unknown, self);
+    return event.begin(handler as (kong: unknown) => unknown, self, this.unknownPdkMember);
   }
 
   /** The live event with this id. */

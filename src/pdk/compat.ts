@@ -4,7 +4,7 @@
  * `kong.a.b_c`, and Kong answers nil for a name it lacks ("could not find pdk method").
  * Known names never come here: they are generated methods.
  */
-import { setUnknownPdkMemberHandler, type PdkTransport } from '../../generated/index.js';
+import type { PdkTransport, UnknownPdkMemberHandler } from '../../generated/index.js';
 import type { Logger } from '../log.js';
 
 /** kong-js-pdk's rule: an uppercase letter after a lowercase one starts a new `_` segment. */
@@ -22,10 +22,10 @@ function dynamicMember(t: PdkTransport, path: string): unknown {
   });
 }
 
-/** Forwards unknown PDK names to Kong, logging each name once. */
-export function installKongJsPdkFallback(logger: Logger): void {
+/** A handler for the PDK clients of one server: forwards unknown names to Kong, warning on `logger` once per name. */
+export function kongJsPdkFallback(logger: Logger): UnknownPdkMemberHandler {
   const warned = new Set<string>();
-  setUnknownPdkMemberHandler((t, modulePath, member) => {
+  return (t, modulePath, member) => {
     const path = `${modulePath}.${kongJsPdkName(member)}`;
     if (!warned.has(path)) {
       warned.add(path);
@@ -34,5 +34,5 @@ export function installKongJsPdkFallback(logger: Logger): void {
       );
     }
     return dynamicMember(t, path);
-  });
+  };
 }

@@ -3,7 +3,7 @@
  * refuse in it (kong/db/dao/plugins.lua: a VERSION of one to three numeric parts, an integral
  * PRIORITY; only cosocket phases; a schema passing MetaSubSchema).
  */
-import type { PluginInfo } from '../../generated/index.js';
+import { PHASES, REFUSED_PHASES, RpcErrors, type PluginInfo } from '../../generated/index.js';
 import { checkKongSchema } from './kong-schema.js';
 import type { LoadedPlugin } from './types.js';
 
@@ -23,22 +23,17 @@ export function pluginInfo(plugin: LoadedPlugin): PluginInfo {
   };
 }
 
-const REFUSED_PHASES = ['header_filter', 'body_filter'];
-
 /** What Kong 3.x would refuse in this plugin (empty when it loads). */
 export function pluginProblems(plugin: LoadedPlugin): string[] {
   const problems: string[] = [];
-  if (plugin.version === undefined) problems.push('Version is missing (Kong 3.x needs a version such as "1.0.0")');
-  else if (!/^\d+(\.\d+){0,2}$/.test(plugin.version))
-    problems.push(`Version "${plugin.version}" must be one to three numeric parts ("1", "0.1", "1.2.3")`);
-  if (!Number.isInteger(plugin.priority)) problems.push(`Priority ${String(plugin.priority)} must be an integer`);
+  if (plugin.version === undefined) problems.push(RpcErrors.VersionMissing());
+  else if (!/^\d+(\.\d+){0,2}$/.test(plugin.version)) problems.push(RpcErrors.VersionMalformed(plugin.version));
+  if (!Number.isInteger(plugin.priority)) problems.push(RpcErrors.PriorityNotInteger(plugin.priority));
   const proto = plugin.Plugin.prototype as Record<string, unknown>;
-  for (const p of REFUSED_PHASES) {
-    if (typeof proto[p] === 'function')
-      problems.push(`phase ${p} cannot be served by an external plugin (nginx allows no socket there); use response`);
+  for (const [p, why] of REFUSED_PHASES) {
+    if (typeof proto[p] === 'function') problems.push(RpcErrors.PhaseRefused(p, why));
   }
-  if (plugin.phases.length === 0)
-    problems.push('the Plugin class implements no phase (certificate, rewrite, access, response, preread, log)');
+  if (plugin.phases.length === 0) problems.push(RpcErrors.NoPhase(PHASES.join(', ')));
   problems.push(...checkKongSchema(kongSchema(plugin)));
   return problems;
 }

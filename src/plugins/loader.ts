@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { PHASES, type Phase } from '../../generated/index.js';
 import { errorText } from '../log.js';
 import { implicitSchemaFields } from '../schema/implicit-schema.js';
+import { isTestFile, PLUGIN_EXTENSIONS as EXTENSIONS, pluginBaseName, withoutPluginExtension } from './plugin-file.js';
 import { registerTypeScriptLoader } from './typescript-loader.js';
 import type { LoadedPlugin, PluginClass, PluginModuleExports } from './types.js';
 
@@ -25,8 +26,6 @@ export interface LoadResult {
   failures: LoadFailure[];
 }
 
-const EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
-
 /** The entries of `dir` that look like plugins, byte-wise sorted (the order kong-js-pdk dumps in). */
 export function pluginEntries(dir: string): string[] {
   return fs
@@ -38,11 +37,7 @@ export function pluginEntries(dir: string): string[] {
           fs.existsSync(path.join(dir, e.name, 'package.json')) ||
           EXTENSIONS.some((x) => fs.existsSync(path.join(dir, e.name, `index${x}`)))
         );
-      return (
-        EXTENSIONS.includes(path.extname(e.name)) &&
-        !e.name.endsWith('.d.ts') &&
-        !/\.(test|spec)\.[cm]?[jt]s$/.test(e.name)
-      );
+      return EXTENSIONS.includes(path.extname(e.name)) && !e.name.endsWith('.d.ts') && !isTestFile(e.name);
     })
     .map((e) => e.name)
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -95,7 +90,7 @@ export function implementedPhases(cls: PluginClass): Phase[] {
 export async function loadPlugin(full: string): Promise<LoadedPlugin> {
   const entry = resolveEntry(full);
   const exports = moduleExports(await importModule(entry));
-  const base = path.basename(full).replace(/\.[cm]?[jt]s$/, '');
+  const base = pluginBaseName(full);
   const name = (typeof exports.Name === 'string' && exports.Name ? exports.Name : base).toLowerCase();
   return {
     name,
@@ -125,7 +120,7 @@ export async function loadPluginDir(dir: string, options: { only?: string } = {}
   const entries = pluginEntries(dir);
   const only = options.only?.toLowerCase();
   if (only !== undefined) {
-    const named = entries.filter((e) => e.replace(/\.[cm]?[jt]s$/, '').toLowerCase() === only);
+    const named = entries.filter((e) => withoutPluginExtension(e).toLowerCase() === only);
     for (const name of named) {
       try {
         const plugin = await loadPlugin(path.join(dir, name));

@@ -1,9 +1,6 @@
 /** What a loaded plugin is to the server. */
-import type { Kong, Phase } from '../../generated/index.js';
+import type { Phase } from '../../generated/index.js';
 import type { ConfigValidator } from '../schema/validator.js';
-
-/** The object a plugin's class builds for one configuration; phase methods receive the PDK. */
-export type PluginObject = Partial<Record<Phase, (kong: Kong) => unknown>>;
 
 /** A plugin's class: `new Plugin(config)`. */
 export type PluginClass = new (config: unknown) => object;

@@ -6,6 +6,7 @@
  * The scan is textual — `request.getRawPath(` after a `kong.`-rooted module path — so it
  * finds direct calls, not calls through aliases; it never blocks a plugin.
  */
+import { compareKongVersions } from '../../common/kong-version.js';
 import { PDK_FUNCTIONS } from '../../generated/index.js';
 
 /** A call the target Kong version does not have. */
@@ -16,20 +17,6 @@ export interface TooNewCall {
   camel: string;
   /** The first tracked Kong release that has it. */
   since: string;
-}
-
-/** Compares Kong versions (`3.4.0`, `main` = newer than any release). */
-export function compareKongVersions(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a === 'main') return 1;
-  if (b === 'main') return -1;
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return 0;
 }
 
 function escapeRegExp(s: string): string {

@@ -3,21 +3,24 @@
  *
  *  1. a sidecar `<file minus extension>.schema.json` next to it (written by
  *     `kong-ts-pdk schema --write`): the config fields of its `kong` part;
- *  2. for a TypeScript plugin (`.ts`, `.cts`, `.mts`), the schema derived from its config type
- *     (src/authoring/schema-from-ts.ts), cached on disk under the sha256 of the source in
- *     `os.tmpdir()/kong-ts-pdk-schema-cache` (or `$KONG_TS_PDK_SCHEMA_CACHE`). A cache entry
- *     also records the sha256 of the other local, non-declaration files the type checker read
- *     (a config type imported from `./types.ts`) and is ignored when one of them changed.
- *     ts-morph is only loaded on a cache miss;
+ *  2. for a TypeScript plugin (`.ts`, `.cts`, `.mts`), the schema derived from its config type,
+ *     cached on disk under the sha256 of the source in `os.tmpdir()/kong-ts-pdk-schema-cache`
+ *     (or `$KONG_TS_PDK_SCHEMA_CACHE`). A cache entry also records the sha256 of the other
+ *     local, non-declaration files the type checker read (a config type imported from
+ *     `./types.ts`) and is ignored when one of them changed. On a cache miss the derivation
+ *     runs in a child process (src/authoring/schema-derivation-process.ts): it needs ts-morph
+ *     and TypeScript, which the server process never loads;
  *  3. otherwise no fields (a JavaScript plugin, or a TypeScript plugin with no config type).
  *
  * A TypeScript config type that cannot be mapped (an unsupported type, a bad tag) fails the
  * plugin's load with the reason: a plugin Kong would get a wrong schema for must not load.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withoutPluginExtension, isTypeScriptFile } from '../plugins/plugin-file.js';
 import { configFieldsOf } from './kong-to-json-schema.js';
 
 /** Environment variable overriding the derived-schema cache directory. */
@@ -36,8 +39,19 @@ export function schemaCacheDir(): string {
 
 /** `<file minus extension>.schema.json`. */
 export function sidecarPath(file: string): string {
-  return `${file.replace(/\.[cm]?[jt]s$/, '')}.schema.json`;
+  return `${withoutPluginExtension(file)}.schema.json`;
 }
+
+/** What the derivation process writes on stdout: the config fields, or why there are none. */
+export type DerivationReply =
+  | { ok: true; configTypeName: string; fields: unknown[]; dependencies: string[] }
+  | { ok: false; code: string; message: string };
+
+/** The derivation process's script (compiled beside this module's folder). */
+export const DERIVATION_PROCESS = path.join(__dirname, '..', 'authoring', 'schema-derivation-process.js');
+
+// Deriving reads the plugin and its local imports with the type checker: seconds at worst.
+const DERIVATION_TIMEOUT_MS = 60_000;
 
 interface CacheEntry {
   format: number;
@@ -93,6 +107,25 @@ function writeCache(file: string, entry: CacheEntry): void {
   }
 }
 
+/** Runs the derivation process on `file` and parses its reply. */
+function deriveInChildProcess(file: string): DerivationReply {
+  const r = spawnSync(process.execPath, [DERIVATION_PROCESS, file], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: DERIVATION_TIMEOUT_MS,
+  });
+  if (r.error) throw new Error(`cannot derive its config schema: ${r.error.message}`);
+  if (r.status !== 0) {
+    const why = r.stderr.trim().split('\n').slice(-3).join(' ') || `exit status ${r.status ?? r.signal}`;
+    throw new Error(`cannot derive its config schema: the derivation process failed: ${why}`);
+  }
+  try {
+    return JSON.parse(r.stdout) as DerivationReply;
+  } catch {
+    throw new Error(`cannot derive its config schema: the derivation process wrote no reply`);
+  }
+}
+
 /** The derived config fields of a TypeScript plugin file (through the cache). */
 export function derivedSchemaFields(file: string): unknown[] {
   const source = fs.readFileSync(file);
@@ -102,26 +135,22 @@ export function derivedSchemaFields(file: string): unknown[] {
     implicitSchemaStats.cacheHits++;
     return hit.fields;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const authoring = require('../authoring/schema-from-ts.js') as typeof import('../authoring/schema-from-ts.js');
   implicitSchemaStats.derived++;
+  const reply = deriveInChildProcess(file);
   let entry: CacheEntry;
-  try {
-    const d = authoring.deriveSchemas(file);
+  if (reply.ok) {
     entry = {
       format: CACHE_FORMAT,
-      configTypeName: d.configTypeName,
-      fields: configFieldsOf(d.kong) ?? [],
-      dependencies: d.dependencies.map((p) => ({ path: p, sha256: sha256(fs.readFileSync(p)) })),
+      configTypeName: reply.configTypeName,
+      fields: reply.fields,
+      dependencies: reply.dependencies.map((p) => ({ path: p, sha256: sha256(fs.readFileSync(p)) })),
     };
-  } catch (e) {
-    if (!(e instanceof authoring.SchemaDerivationError)) throw e;
-    if (e.code !== 'NO_CONFIG_TYPE') {
-      throw new Error(
-        `cannot derive its config schema from TypeScript: ${e.message} (export a Schema, or fix the type)`,
-      );
-    }
+  } else if (reply.code === 'NO_CONFIG_TYPE') {
     entry = { format: CACHE_FORMAT, configTypeName: null, fields: [], dependencies: [] };
+  } else {
+    throw new Error(
+      `cannot derive its config schema from TypeScript: ${reply.message} (export a Schema, or fix the type)`,
+    );
   }
   writeCache(cached, entry);
   return entry.fields;
@@ -134,6 +163,6 @@ export function implicitSchemaFields(entry: string): unknown[] {
     implicitSchemaStats.sidecar++;
     return readSidecar(sidecar);
   }
-  if (/\.[cm]?ts$/.test(entry)) return derivedSchemaFields(entry);
+  if (isTypeScriptFile(entry)) return derivedSchemaFields(entry);
   return [];
 }

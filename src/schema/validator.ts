@@ -3,15 +3,15 @@
  * the schema's defaults. The JSON Schema comes from the plugin's Kong schema fields
  * (kong-to-json-schema.ts) and is compiled with ajv once per plugin, lazily at its first
  * StartInstance (so neither the dump nor a plugin that is never started pays for ajv), and
- * cached on the LoadedPlugin.
+ * cached on the plugin.
  *
  * A config that fails gives a one-line reason naming the field and the rule
  * (`config.message: must be string`); the caller turns it into an instance that fails closed —
  * StartInstance itself never fails (docs/protocol.md, Kong versions).
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
 import { errorText, type Logger } from '../log.js';
-import type { LoadedPlugin } from '../plugins/types.js';
 import { fieldEntry, kongFieldsToJsonSchema, type JsonSchema } from './kong-to-json-schema.js';
 
 /** A validation's outcome: the config with defaults applied, or why it is refused. */
@@ -26,6 +26,18 @@ export interface ConfigValidator {
   /** Validates a decoded config in place (defaults are filled in). */
   validate(config: unknown): ValidationResult;
 }
+
+/** What validation needs of a loaded plugin (src/plugins/types.ts' LoadedPlugin has it). */
+export interface ValidatedPlugin {
+  readonly name: string;
+  /** Kong schema fields of the config record. */
+  readonly schemaFields: readonly unknown[];
+  /** The compiled validator, cached here at the first validation. */
+  configValidator?: ConfigValidator;
+}
+
+// ajv is loaded synchronously on first use, not at import time (see ajv() below).
+const lazyRequire = createRequire(__filename);
 
 let compileCount = 0;
 
@@ -43,8 +55,7 @@ let sharedAjv: AjvLike | undefined;
 function ajv(): AjvLike {
   if (!sharedAjv) {
     // Loaded on first use: the server's start-up and the dumps never need ajv.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Ajv2020 = (require('ajv/dist/2020') as { default: new (opts: object) => AjvLike }).default;
+    const Ajv2020 = (lazyRequire('ajv/dist/2020') as { default: new (opts: object) => AjvLike }).default;
     sharedAjv = new Ajv2020({
       useDefaults: true,
       allErrors: false,
@@ -201,7 +212,7 @@ export function compileConfigValidator(fields: readonly unknown[]): ConfigValida
  * Validates `config` for `plugin`, compiling (once) and caching the plugin's validator on it.
  * A schema that cannot be compiled is reported once through `logger` and checks nothing.
  */
-export function validateConfig(plugin: LoadedPlugin, config: unknown, logger?: Logger): ValidationResult {
+export function validateConfig(plugin: ValidatedPlugin, config: unknown, logger?: Logger): ValidationResult {
   let validator = plugin.configValidator;
   if (!validator) {
     validator = compileConfigValidator(plugin.schemaFields);

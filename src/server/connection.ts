@@ -4,7 +4,7 @@
  * connections), so closing one loses nothing but its unanswered replies.
  */
 import type * as net from 'node:net';
-import { dispatch, RpcCallError, RpcErrors, type RpcHandlers } from '../../generated/index.js';
+import { dispatch, RpcCallError, RpcErrors, withoutContractPhrase, type RpcHandlers } from '../../generated/index.js';
 import { errorText, type Logger } from '../log.js';
 import { encodeNotification, encodeResponse, MessageDecoder, type DecodeResult } from '../wire/index.js';
 
@@ -24,13 +24,11 @@ export function serverPidGreeting(pid = process.pid): Uint8Array {
   return encodeNotification('serverPid', pid);
 }
 
-const CONTRACT_PHRASE = /no plugin instance/gi;
-
-/** The reply text for a thrown error. Only the dispatcher's and handlers' own texts may say
- * "no plugin instance": Kong resets instances on it, so anything else is reworded. */
+/** The reply text for a thrown error. Only the dispatcher's and handlers' own texts may carry
+ * the contract phrase: Kong resets instances on it, so anything else is reworded. */
 function replyError(e: unknown): string {
   if (e instanceof RpcCallError) return e.message;
-  return `internal error: ${errorText(e)}`.replace(CONTRACT_PHRASE, 'no such plugin object');
+  return withoutContractPhrase(RpcErrors.InternalError(errorText(e)));
 }
 
 /** Serves one socket until it closes. */
@@ -53,7 +51,7 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
       bytes = encodeResponse(msgid, error, result);
     } catch (e) {
       logger.error(`cannot encode the reply to request ${msgid}: ${errorText(e)}`);
-      bytes = encodeResponse(msgid, `cannot encode reply: ${errorText(e)}`, null);
+      bytes = encodeResponse(msgid, RpcErrors.UnencodableReply(errorText(e)), null);
     }
     socket.write(bytes);
   };
@@ -71,8 +69,9 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
       return false;
     }
     if (message[0] !== 0 || message.length !== 4) {
-      logger.warn(`malformed request ${msgid}: expected [0, msgid, method, params]`);
-      reply(msgid, 'malformed request: expected [0, msgid, method, params]', null);
+      const text = RpcErrors.MalformedRequest();
+      logger.warn(`request ${msgid}: ${text}`);
+      reply(msgid, text, null);
       return true;
     }
     let result: unknown;
@@ -103,9 +102,9 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
   const act = (r: DecodeResult): boolean => {
     if (r.kind === 'message') return handle(r.value);
     if (r.kind === 'too-large') {
-      logger.warn(`message of ${r.size} bytes exceeds the limit of ${r.limit} bytes; closing the connection`);
-      if (r.msgid !== undefined)
-        reply(r.msgid, `message of ${r.size} bytes exceeds the limit of ${r.limit} bytes`, null);
+      const text = RpcErrors.MessageTooLarge(r.size, r.limit);
+      logger.warn(`${text}; closing the connection`);
+      if (r.msgid !== undefined) reply(r.msgid, text, null);
       socket.end();
       return false;
     }

@@ -4,6 +4,8 @@
  */
 import * as fs from 'node:fs';
 import {
+  EXIT_PHASES,
+  FAIL_CLOSED_RESPONSE,
   PHASES,
   RpcCallError,
   RpcErrors,
@@ -16,7 +18,6 @@ import {
   type ServerStatus,
   type StartInstanceParams,
   type StepErrorParams,
-  type StepMethodName,
   type StepParams,
 } from '../../generated/index.js';
 import type { PluginInstance } from '../instances/instance.js';
@@ -27,11 +28,9 @@ import { validateConfig } from '../schema/validator.js';
 import type { ServerState } from './state.js';
 
 const PHASE_SET: ReadonlySet<string> = new Set(PHASES);
-// Phases where a broken instance can end the request itself (fail closed).
-const EXIT_PHASES: ReadonlySet<string> = new Set(['rewrite', 'access', 'preread']);
 
 function failClosed(kong: { response: { exit(status: number, body?: unknown): Promise<void> } }): Promise<void> {
-  return kong.response.exit(500, { message: 'An unexpected error occurred' });
+  return kong.response.exit(FAIL_CLOSED_RESPONSE.status, FAIL_CLOSED_RESPONSE.body);
 }
 const finishAtOnce = (): void => {};
 
@@ -69,7 +68,7 @@ export class PluginServerHandlers implements RpcHandlers {
     const plugin = this.state.plugins.get(name);
     if (!plugin) throw new RpcCallError(RpcErrors.UnknownPlugin(name));
     const problems = pluginProblems(plugin);
-    if (problems.length) throw new RpcCallError(`plugin ${name} would be refused by Kong: ${problems.join('; ')}`);
+    if (problems.length) throw new RpcCallError(RpcErrors.PluginRefused(name, problems.join('; ')));
     return pluginInfo(plugin);
   }
 
@@ -85,19 +84,19 @@ export class PluginServerHandlers implements RpcHandlers {
     try {
       config = JSON.parse(params.Config);
     } catch (e) {
-      broken = `config is not valid JSON: ${errorText(e)}`;
+      broken = RpcErrors.ConfigNotJson(errorText(e));
     }
     if (broken === undefined) {
       // Checked against the plugin's schema; the constructor gets the defaults filled in.
       const checked = validateConfig(plugin, config, this.state.logger);
       if (checked.ok) config = checked.config;
-      else broken = `invalid config: ${checked.message}`;
+      else broken = RpcErrors.ConfigInvalid(checked.message);
     }
     if (broken === undefined) {
       try {
         object = new plugin.Plugin(config) as Record<string, unknown>;
       } catch (e) {
-        broken = `constructor threw: ${errorText(e)}`;
+        broken = RpcErrors.ConstructorThrew(errorText(e));
       }
     }
     const inst = this.state.instances.add(plugin, config, object, broken);
@@ -138,14 +137,14 @@ export class PluginServerHandlers implements RpcHandlers {
       return this.state.events.start(
         inst,
         phase as Phase,
-        EXIT_PHASES.has(phase) ? failClosed : finishAtOnce,
+        EXIT_PHASES.has(phase as Phase) ? failClosed : finishAtOnce,
         undefined,
       );
     }
     return this.state.events.start(inst, phase as Phase, inst.object[phase] as (kong: never) => unknown, inst.object);
   }
 
-  Step(params: StepParams, _method: StepMethodName): Promise<EventReply> {
+  Step(params: StepParams): Promise<EventReply> {
     return this.event(params.EventId).step(params.Data, false);
   }
 

@@ -7,7 +7,6 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { RpcHandlers } from '../../generated/index.js';
 import { errorText } from '../log.js';
-import { installKongJsPdkFallback } from '../pdk/compat.js';
 import type { ServerOptions } from '../options.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { serveConnection, serverPidGreeting, type ConnectionContext } from './connection.js';
@@ -41,7 +40,6 @@ export class PluginServer {
   constructor(plugins: Map<string, LoadedPlugin>, pluginDir: string | undefined, options: Partial<ServerOptions> = {}) {
     this.state = new ServerState(plugins, pluginDir, options);
     this.handlers = new PluginServerHandlers(this.state);
-    installKongJsPdkFallback(this.state.logger);
     this.ctx = {
       handlers: this.handlers,
       logger: this.state.logger,

@@ -2,6 +2,7 @@
 import { EventRegistry } from '../events/registry.js';
 import { InstanceRegistry } from '../instances/registry.js';
 import { createLogger, type Logger } from '../log.js';
+import { kongJsPdkFallback } from '../pdk/compat.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../options.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 
@@ -19,7 +20,13 @@ export class ServerState {
     this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
     this.logger = options.logger ?? createLogger('info');
     this.instances = new InstanceRegistry(this.options.instanceIdleMs, this.logger);
-    this.events = new EventRegistry(this.options.eventTtlMs, this.logger, this.options.onPluginError);
+    // Unknown PDK names of this server's plugins are forwarded and warned about on its own logger.
+    this.events = new EventRegistry(
+      this.options.eventTtlMs,
+      this.logger,
+      this.options.onPluginError,
+      kongJsPdkFallback(this.logger),
+    );
     this.plugins = plugins;
     this.pluginDir = pluginDir;
   }

@@ -61,7 +61,7 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * escapes upper-cased), dot segments resolved and repeated slashes merged.
  */
 export function normalizePath(raw: string): string {
-  const decoded = raw.replace(/%([0-9a-fA-F]{2})/g, (all, hex: string) => {
+  const decoded = raw.replace(/%([0-9a-fA-F]{2})/g, (_all, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
     return UNRESERVED.test(c) ? c : `%${hex.toUpperCase()}`;
   });

@@ -5,7 +5,7 @@
  * bodies or multimaps Kong cannot pack) — and refuses, with a clear "not simulated", every
  * function it does not implement.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   PDK_CAMEL_TO_KONG,
   PDK_FUNCTIONS,

@@ -1,14 +1,19 @@
 /** Merging several Kong trees gives since/until per function and parameter; per-field history goes to changes (see history-fields.test.ts) and the report. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareLabels } from '../../codegen/extract/merge.js';
+import { compareKongVersions } from '../../common/kong-version.js';
 import { mergedFixtures } from './helpers.js';
 
 test('tracked releases are ordered oldest first, main last; the newest one gives version and entries', () => {
   const { merged } = mergedFixtures();
   assert.deepEqual(merged.file.kong.tracked, ['2.8.0', '3.0.0', 'main']);
   assert.equal(merged.file.kong.version, '3.10.0-dev');
-  assert.deepEqual(['main', '3.10.0', '2.8.0', '3.9.0'].sort(compareLabels), ['2.8.0', '3.9.0', '3.10.0', 'main']);
+  assert.deepEqual(['main', '3.10.0', '2.8.0', '3.9.0'].sort(compareKongVersions), [
+    '2.8.0',
+    '3.9.0',
+    '3.10.0',
+    'main',
+  ]);
 });
 
 test('since: absent for the oldest release, else the first release that has the function or parameter', () => {

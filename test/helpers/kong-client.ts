@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { RpcArgs, RpcCall, RpcMethodName, RpcResult } from '../../generated/index.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { ServerOptions } from '../../src/options.js';
 import { loadPluginDir } from '../../src/plugins/loader.js';
@@ -93,7 +94,18 @@ export class KongConnection {
     return { msgid, error: m[2] as string | null, result: m[3] };
   }
 
-  /** `plugin.<method>` with one param; throws on an error reply. */
+  /** Calls `method` with its params as Kong sends them; resolves its typed result, throws on an error reply. */
+  readonly rpc: RpcCall = async <M extends RpcMethodName>(method: M, ...args: RpcArgs<M>): Promise<RpcResult<M>> => {
+    const r = await this.request(method, args);
+    if (r.error !== null) throw new Error(`${method}: ${r.error}`);
+    // The decoded reply is trusted to have the IDL's shape: the server under test generated it.
+    return r.result as RpcResult<M>;
+  };
+
+  /**
+   * `plugin.<method>` with one param, untyped; throws on an error reply.
+   * @deprecated Use {@link rpc}, whose params and result are typed from the IDL.
+   */
   async call(method: string, param?: unknown): Promise<any> {
     const r = await this.request(`plugin.${method}`, param === undefined ? [] : [param]);
     if (r.error !== null) throw new Error(`plugin.${method}: ${r.error}`);
@@ -167,6 +179,6 @@ export async function startInstance(
   name: string,
   config: Record<string, unknown> = {},
 ): Promise<number> {
-  const r = await c.call('StartInstance', { Name: name, Config: JSON.stringify(config) });
-  return r.Id as number;
+  const r = await c.rpc('plugin.StartInstance', { Name: name, Config: JSON.stringify(config) });
+  return r.Id;
 }

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PDK_FUNCTIONS } from '../../generated/index.js';
-import { callsNewerThan, compareKongVersions } from '../../src/plugins/version-check.js';
+import { compareKongVersions } from '../../common/kong-version.js';
+import { callsNewerThan } from '../../src/plugins/version-check.js';
 
 test('versions compare numerically and main is newest', () => {
   assert.equal(compareKongVersions('3.10.0', '3.9.0'), 1);

@@ -1,6 +1,6 @@
 /**
  * `kong-ts-pdk schema <plugin file> [--json-schema-only|--kong-only] [--write]` (runSchema in
- * src/authoring/schema-from-ts.ts), run in a child process: stdout carries only the JSON,
+ * src/authoring/schema-command.ts), run in a child process: stdout carries only the JSON,
  * warnings go to stderr, `--write` writes the sidecar the loader reads.
  */
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { implicitSchemaStats } from '../../src/schema/implicit-schema.js';
 import { tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 
-const RUNNER = path.join(__dirname, '..', '..', 'src', 'authoring', 'schema-from-ts.js');
+const RUNNER = path.join(__dirname, '..', '..', 'src', 'authoring', 'schema-command.js');
 
 function schema(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const script = `require(${JSON.stringify(RUNNER)}).runSchema(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;

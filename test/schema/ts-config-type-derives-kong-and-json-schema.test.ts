@@ -1,5 +1,5 @@
 /**
- * deriveSchemas (src/authoring/schema-from-ts.ts): a config type using every supported
+ * deriveSchemas (src/authoring/schema-derivation.ts): a config type using every supported
  * construct and tag gives the golden Kong schema and JSON Schema (UPDATE_GOLDEN=1 rewrites
  * them); the Kong schema passes MetaSubSchema's rules; the config type is found by the
  * documented rules; unsupported types and bad tags are errors naming the property path.
@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { deriveSchemas, SchemaDerivationError, UNBOUNDED } from '../../src/authoring/schema-from-ts.js';
+import { deriveSchemas, SchemaDerivationError, UNBOUNDED } from '../../src/authoring/schema-derivation.js';
 import { checkKongSchema } from '../../src/plugins/kong-schema.js';
 import { fixture } from '../helpers/paths.js';
 

@@ -96,4 +96,25 @@ describe('the entries cap', () => {
     const status = await d.call('GetStatus');
     assert.equal(typeof status.Pid, 'number');
   });
+
+  test('--max-message-entries sets the cap: 1,000 accepted, 1,001 refused', async () => {
+    const dir = tempDir();
+    const sock = path.join(dir, 'cap.sock');
+    const capped = await startServerProcess(
+      ['-d', fixture('plugins'), '-p', dir, '--sock-name', 'cap.sock', '--max-message-entries', '1000'],
+      sock,
+    );
+    try {
+      const c = await KongConnection.open(sock);
+      // 993 keys + the envelope's 7 entries = 1,000.
+      c.write(bigMapStep(1, 1, 993));
+      assert.deepEqual(await c.next(5000), [1, 1, RpcErrors.NoRunningEvent(1), null]);
+      c.write(bigMapStep(2, 1, 994));
+      assert.deepEqual(await c.next(5000), [1, 2, RpcErrors.TooManyEntries(1000), null]);
+      await c.waitClosed(5000);
+    } finally {
+      capped.child.kill('SIGTERM');
+      await capped.exited;
+    }
+  });
 });

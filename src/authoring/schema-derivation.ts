@@ -1,9 +1,9 @@
 /**
  * Derives a plugin's config schemas from its TypeScript types: Kong's schema (what the dump
- * hands Kong, passing MetaSubSchema) and a JSON Schema (draft 2020-12). An authoring tool:
- * ts-morph is loaded inside {@link deriveSchemas} only, never by the server's start-up or
- * request path (the loader reaches this module only for a `.ts` plugin with neither a `Schema`
- * export nor a `.schema.json` sidecar, and then caches the result on disk).
+ * hands Kong, passing MetaSubSchema) and a JSON Schema (draft 2020-12). Authoring only: the
+ * `schema` command (schema-command.ts) and the derivation child process the server spawns for a
+ * `.ts` plugin with neither a `Schema` export nor a sidecar (schema-derivation-process.ts) load
+ * it; the server process itself never does, so ts-morph and TypeScript stay out of it.
  *
  * Which type is the config (first rule that finds one):
  *  1. the type argument of `implements KongPlugin<Config>` on a class of the file;
@@ -47,14 +47,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as Morph from 'ts-morph';
-import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/args.js';
-import { errorText } from '../log.js';
+import Ajv2020 from 'ajv/dist/2020';
+import * as Morph from 'ts-morph';
 import { checkKongSchema } from '../plugins/kong-schema.js';
 import type { KongFieldDef, KongSchemaField } from '../plugins/module-types.js';
 import { JSON_SCHEMA_DIALECT, kongFieldsToJsonSchema, type JsonSchema } from '../schema/kong-to-json-schema.js';
 import { regexToLuaPattern } from '../schema/lua-pattern.js';
-import { sidecarPath } from '../schema/implicit-schema.js';
+import { pluginBaseName } from '../plugins/plugin-file.js';
 
 /** The far end of a `between` written with only `@minimum` or only `@maximum`. */
 export const UNBOUNDED = Number.MAX_SAFE_INTEGER;
@@ -145,23 +144,10 @@ function badTag(pathText: string, message: string): never {
   throw new SchemaDerivationError(`${pathText}: ${message}`, 'BAD_TAG');
 }
 
-function loadMorph(): typeof Morph {
-  // Only here: the server never loads ts-morph (and its TypeScript) unless a schema is derived.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('ts-morph') as typeof Morph;
-}
-
-let ajvForDefaults:
-  | { validate(schema: object, data: unknown): boolean; errorsText(errors?: unknown): string; errors?: unknown }
-  | undefined;
+let ajvForDefaults: Ajv2020 | undefined;
 
 function defaultProblem(schema: JsonSchema, value: unknown): string | undefined {
-  if (!ajvForDefaults) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => NonNullable<typeof ajvForDefaults> })
-      .default;
-    ajvForDefaults = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
-  }
+  ajvForDefaults ??= new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   const { $schema: _, ...rest } = schema;
   if (ajvForDefaults.validate(rest, value)) return undefined;
   return ajvForDefaults.errorsText(ajvForDefaults.errors).replace(/^data/, 'the value');
@@ -526,7 +512,7 @@ function staticName(m: typeof Morph, sf: Morph.SourceFile): string | undefined {
 
 /** Derives Kong's schema and a JSON Schema from the config type of a TypeScript plugin file. */
 export function deriveSchemas(file: string, options: DeriveOptions = {}): DerivedSchemas {
-  const m = loadMorph();
+  const m = Morph;
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new SchemaDerivationError(`${file}: no such file`, 'NO_CONFIG_TYPE');
   // Package imports (`kong-ts-pdk`'s declarations, …) cost more to read than the rest of the
@@ -575,7 +561,7 @@ function derive(m: typeof Morph, file: string, abs: string, options: DeriveOptio
     unsupported('config', `${rootText} (the config must be a record with named fields, not a map)`);
   const fields = deriver.record(found.type, 'config', [found.type]);
 
-  const name = (options.name ?? staticName(m, sf) ?? path.basename(abs).replace(/\.[cm]?[jt]s$/, '')).toLowerCase();
+  const name = (options.name ?? staticName(m, sf) ?? pluginBaseName(abs)).toLowerCase();
   const kong: KongPluginSchema = { name, fields: [{ config: { type: 'record', fields } }] };
   const problems = checkKongSchema(kong);
   if (problems.length)
@@ -593,85 +579,4 @@ function derive(m: typeof Morph, file: string, abs: string, options: DeriveOptio
       (f) => f !== abs && !f.endsWith('.d.ts') && !f.split(path.sep).includes('node_modules') && fs.existsSync(f),
     );
   return { kong, jsonSchema, configTypeName: found.name, warnings: deriver.warnings, dependencies };
-}
-
-const FLAGS: readonly FlagSpec[] = [
-  { names: ['kong-only'], key: 'kongOnly', help: "print only Kong's schema" },
-  { names: ['json-schema-only'], key: 'jsonOnly', help: 'print only the JSON Schema' },
-  {
-    names: ['write', 'w'],
-    key: 'write',
-    help: 'write <file minus extension>.schema.json next to the plugin (read by the server when the plugin exports no Schema)',
-  },
-  {
-    names: ['type'],
-    key: 'type',
-    value: true,
-    arg: '<name>',
-    help: 'the config type (default: implements KongPlugin<T>, PluginModule<T>, else a type named Config or …Config)',
-  },
-  {
-    names: ['name'],
-    key: 'name',
-    value: true,
-    arg: '<plugin>',
-    help: "the plugin name in Kong's schema (default: the Name export, else the file name)",
-  },
-  { names: ['h', 'help'], key: 'help', help: 'print this help' },
-];
-
-/**
- * `kong-ts-pdk schema <plugin file> [--json-schema-only|--kong-only] [--write]`: prints
- * `{"kong": …, "jsonSchema": …}` (or one of them) on stdout, warnings on stderr; `--write`
- * writes both to the sidecar file instead. Exit status 0, 1 (derivation error), 2 (usage).
- */
-export async function runSchema(argv: string[]): Promise<number> {
-  let flags: Record<string, string | number | boolean | undefined>;
-  let file: string;
-  try {
-    const parsed = parseFlags(argv, FLAGS);
-    flags = parsed.flags;
-    if (flags.help) {
-      process.stderr.write(
-        usage(
-          'kong-ts-pdk schema <plugin file> [flags]',
-          "Derive a TypeScript plugin's config schemas (Kong's and JSON Schema) from its config type.",
-          FLAGS,
-        ),
-      );
-      return 2;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError('schema takes exactly one plugin file');
-    if (flags.kongOnly && flags.jsonOnly) throw new UsageError('--kong-only and --json-schema-only exclude each other');
-    if (flags.write && (flags.kongOnly || flags.jsonOnly))
-      throw new UsageError('--write writes both schemas; drop --kong-only/--json-schema-only');
-    file = parsed.positional[0]!;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`kong-ts-pdk schema: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  let derived: DerivedSchemas;
-  try {
-    derived = deriveSchemas(file, {
-      ...(typeof flags.type === 'string' ? { typeName: flags.type } : {}),
-      ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
-    });
-  } catch (e) {
-    process.stderr.write(`kong-ts-pdk schema: ${errorText(e)}\n`);
-    return 1;
-  }
-  for (const w of derived.warnings) process.stderr.write(`kong-ts-pdk schema: warning: ${w}\n`);
-  const both = { kong: derived.kong, jsonSchema: derived.jsonSchema };
-  if (flags.write) {
-    const target = sidecarPath(path.resolve(file));
-    fs.writeFileSync(target, JSON.stringify(both, null, 2) + '\n');
-    process.stderr.write(`wrote ${target} (config type ${derived.configTypeName})\n`);
-    return 0;
-  }
-  const out = flags.kongOnly ? derived.kong : flags.jsonOnly ? derived.jsonSchema : both;
-  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-  return 0;
 }
