@@ -92,6 +92,10 @@ export class MessageDecoder {
   private readonly slow = new LosslessDecoder();
   private readonly reader: MessageReader | undefined;
   private readonly sliceLarge: boolean;
+  /** Bounded-mode reads are allowed (limits too tight for them fall back to the scanner). */
+  private readonly hotInChunk: boolean;
+  /** The result {@link readHotInChunk} produced. */
+  private hot: DecodeResult | undefined;
   /** Whether @msgpack is exact for the message being decoded; computed on first need. */
   private fastExact: boolean | undefined;
   /** Pieces of the message in progress: views of large reads; small reads
@@ -110,6 +114,9 @@ export class MessageDecoder {
     });
     this.reader = options.generatedReader === false ? undefined : new MessageReader(this.decodeRange);
     this.sliceLarge = options.sliceLargeMessages === true;
+    // A hot request of scalars has 7 entries, depth 3 and, read in one chunk, at most
+    // a chunk's bytes (checked per message); stricter limits than that are the scanner's.
+    this.hotInChunk = this.scanner.maxMessageEntries >= 7 && this.scanner.maxDepth >= 3;
   }
 
   /** Bytes held for a message that has not ended yet. */
@@ -133,6 +140,17 @@ export class MessageDecoder {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let from = 0;
     while (from < buf.length) {
+      // A hot request that starts at a message boundary and ends in this chunk is read
+      // straight from the chunk by the generated reader, which also finds its end.
+      if (this.reader !== undefined && buf[from] === 0x94 && this.partsBytes === 0 && !this.scanner.midMessage) {
+        const end = this.readHotInChunk(buf, from);
+        if (end > 0) {
+          from = end;
+          out.push(this.hot!);
+          this.hot = undefined;
+          continue;
+        }
+      }
       const end = this.scanner.scan(buf, from);
       if (end === SCAN_NEED_MORE) {
         this.keep(from === 0 ? buf : buf.subarray(from));
@@ -191,6 +209,26 @@ export class MessageDecoder {
     this.parts = [];
     this.partsBytes = 0;
     return msg;
+  }
+
+  /** Reads a hot request of scalars at `buf[from]` in bounded mode; returns its end (the
+   * result in {@link hot}), or -1 when the general framing must take the bytes. */
+  private readHotInChunk(buf: Buffer, from: number): number {
+    const reader = this.reader!;
+    if (!this.hotInChunk) return -1;
+    reader.reset(buf, from, buf.length, true);
+    try {
+      const value = readHotRequest(reader);
+      const end = reader.position;
+      if (value === undefined || reader.aborted || end - from > this.scanner.maxMessageBytes) return -1;
+      this.generatedReads++;
+      this.hot = { kind: 'message', value };
+      return end;
+    } catch {
+      return -1; // cannot happen with bounds-checked reads; the scanner decides
+    } finally {
+      reader.release();
+    }
   }
 
   private decodeWhole(msg: Buffer): DecodeResult {

@@ -12,20 +12,39 @@ import { decodeLossless } from './lossless-string.js';
 export type RangeDecoder = (msg: Buffer, start: number, end: number) => unknown;
 
 const POW32 = 0x100000000;
+/** Bytes of uint8/16/32/64 (0xcc..0xcf) by the type byte's low two bits, header included. */
+const UINT_LEN = [2, 3, 5, 9];
 
-/** A {@link WireReader} over one whole message; reusable with {@link MessageReader.reset}. */
+/**
+ * A {@link WireReader} over one whole message, or (bounded mode) over the start of a chunk
+ * whose message end is not known yet: then only scalars are read, every read stays inside the
+ * chunk, and anything else sets {@link aborted} so the caller frames the bytes the general way.
+ * Reusable with {@link MessageReader.reset}.
+ */
 export class MessageReader implements WireReader {
   private buf: Buffer | undefined;
   private pos = 0;
   private end = 0;
+  private bounded = false;
+  /** Bounded mode met a value it does not read (a container, bin, ext, float) or the chunk
+   * ended inside the message: discard what was read. */
+  aborted = false;
 
   constructor(private readonly decodeRange: RangeDecoder) {}
 
-  /** Points the cursor at the start of `msg`. */
-  reset(msg: Buffer): void {
+  /** Points the cursor at `msg[start]`; `bounded`: the message ends somewhere in
+   * `msg[start, end)` (not necessarily at `end`). */
+  reset(msg: Buffer, start = 0, end = msg.length, bounded = false): void {
     this.buf = msg;
-    this.pos = 0;
-    this.end = msg.length;
+    this.pos = start;
+    this.end = end;
+    this.bounded = bounded;
+    this.aborted = false;
+  }
+
+  /** Where the cursor is: in bounded mode, after a successful read, the message's end. */
+  get position(): number {
+    return this.pos;
   }
 
   /** Drops the message so it is not kept alive. */
@@ -69,13 +88,16 @@ export class MessageReader implements WireReader {
     const b = this.b;
     const p = this.pos;
     const h = b[p]!;
-    let len: number;
-    let hl: number;
-    if (h >= 0xa0 && h <= 0xbf) ((len = h & 0x1f), (hl = 1));
-    else if (h === 0xd9) ((len = b[p + 1]!), (hl = 2));
-    else if (h === 0xda) ((len = (b[p + 1]! << 8) | b[p + 2]!), (hl = 3));
-    else if (h === 0xdb) ((len = b[p + 1]! * 0x1000000 + ((b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!)), (hl = 5));
-    else return -1;
+    const hl = h >= 0xa0 && h <= 0xbf ? 1 : h === 0xd9 ? 2 : h === 0xda ? 3 : h === 0xdb ? 5 : 0;
+    if (hl === 0 || p + hl > this.end) return -1;
+    const len =
+      hl === 1
+        ? h & 0x1f
+        : hl === 2
+          ? b[p + 1]!
+          : hl === 3
+            ? (b[p + 1]! << 8) | b[p + 2]!
+            : b[p + 1]! * 0x1000000 + ((b[p + 2]! << 16) | (b[p + 3]! << 8) | b[p + 4]!);
     if (p + hl + len > this.end) return -1;
     this.pos = p + hl;
     return len;
@@ -94,7 +116,9 @@ export class MessageReader implements WireReader {
   uint(): number {
     const b = this.b;
     const p = this.pos;
+    if (p >= this.end) return -1;
     const h = b[p]!;
+    if (h > 0x7f && p + UINT_LEN[h & 0x03]! > this.end) return -1; // only cc..cf pass below
     if (h <= 0x7f) {
       this.pos = p + 1;
       return h;
@@ -125,7 +149,11 @@ export class MessageReader implements WireReader {
 
   str(): unknown {
     const len = this.strHeader();
-    if (len < 0) return this.any();
+    return len < 0 ? this.any() : this.strBody(len);
+  }
+
+  /** The payload of a str whose header was just read. */
+  private strBody(len: number): string {
     const p = this.pos;
     this.pos = p + len;
     return decodeLossless(this.b, p, p + len);
@@ -133,17 +161,25 @@ export class MessageReader implements WireReader {
 
   any(): unknown {
     const b = this.b;
+    if (this.pos >= this.end) return this.abort();
     const h = b[this.pos]!;
     // Scalars are read here; they decode identically on every path.
-    if (h <= 0x7f || (h >= 0xcc && h <= 0xcf)) return this.uint();
+    if (h <= 0x7f || (h >= 0xcc && h <= 0xcf)) {
+      const n = this.uint();
+      return n >= 0 ? n : this.abort(); // a truncated integer (bounded mode only)
+    }
     if (h >= 0xe0) {
       this.pos++;
       return h - 0x100;
     }
-    if ((h >= 0xa0 && h <= 0xbf) || (h >= 0xd9 && h <= 0xdb)) return this.str();
+    if ((h >= 0xa0 && h <= 0xbf) || (h >= 0xd9 && h <= 0xdb)) {
+      const len = this.strHeader();
+      return len < 0 ? this.abort() : this.strBody(len); // cut off: bounded mode only
+    }
     if (h === 0xc0) return (this.pos++, null);
     if (h === 0xc2) return (this.pos++, false);
     if (h === 0xc3) return (this.pos++, true);
+    if (this.bounded) return this.abort();
     const start = this.pos;
     const end = skipValue(b, start, this.end);
     this.pos = end;
@@ -151,7 +187,13 @@ export class MessageReader implements WireReader {
   }
 
   atEnd(): boolean {
-    return this.pos === this.end;
+    return this.bounded || this.pos === this.end;
+  }
+
+  private abort(): undefined {
+    this.aborted = true;
+    this.pos = this.end;
+    return undefined;
   }
 }
 

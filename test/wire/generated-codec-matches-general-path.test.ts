@@ -154,3 +154,30 @@ test('error replies and other results encode to the bytes of the general encoder
     { numRuns: RUNS },
   );
 });
+
+test('hot requests back to back, cut at any offsets, decode as with the general path', () => {
+  fc.assert(
+    fc.property(
+      fc.array(hotRequest, { minLength: 1, maxLength: 4 }).chain((reqs) => {
+        const bytes = Buffer.concat(reqs);
+        return fc.tuple(
+          fc.constant(bytes),
+          fc.array(fc.nat(bytes.length), { maxLength: 6 }).map((xs) => [...new Set(xs)].sort((a, b) => a - b)),
+        );
+      }),
+      ([bytes, cuts]) => {
+        const pieces: Buffer[] = [];
+        let last = 0;
+        for (const c of cuts) {
+          pieces.push(bytes.subarray(last, c));
+          last = c;
+        }
+        pieces.push(bytes.subarray(last));
+        const gen = new MessageDecoder();
+        const a = pieces.flatMap((p) => gen.push(Buffer.from(p)));
+        assert.deepStrictEqual(a, decodeWith(false, bytes));
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
