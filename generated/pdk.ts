@@ -111,28 +111,28 @@ export interface PdkClient {
   /**
    * `kong.client.get_forwarded_ip` — kong/pdk/client.lua:66
    *
-   * Phases: certificate, rewrite, access, response, log.
+   * Phases: certificate, rewrite, access, response, preread, log.
    * Kong 2.8.0 or earlier → current.
    */
   getForwardedIp(): Promise<string>;
   /**
    * `kong.client.get_forwarded_port` — kong/pdk/client.lua:124
    *
-   * Phases: certificate, rewrite, access, response, log.
+   * Phases: certificate, rewrite, access, response, preread, log.
    * Kong 2.8.0 or earlier → current.
    */
   getForwardedPort(): Promise<number>;
   /**
    * `kong.client.get_ip` — kong/pdk/client.lua:37
    *
-   * Phases: certificate, rewrite, access, response, log.
+   * Phases: certificate, rewrite, access, response, preread, log.
    * Kong 2.8.0 or earlier → current.
    */
   getIp(): Promise<string>;
   /**
    * `kong.client.get_port` — kong/pdk/client.lua:99
    *
-   * Phases: certificate, rewrite, access, response, log.
+   * Phases: certificate, rewrite, access, response, preread, log.
    * Kong 2.8.0 or earlier → current.
    */
   getPort(): Promise<number>;
@@ -178,7 +178,7 @@ export interface PdkClientTls {
   /**
    * `kong.client.tls.get_full_client_certificate_chain` — kong/pdk/client/tls.lua:106
    *
-   * Phases: rewrite, access, log.
+   * Phases: rewrite, access, response, log.
    * Kong 2.8.0 or earlier → current. http subsystem only.
    *
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
@@ -199,7 +199,7 @@ export interface PdkClientTls {
   /**
    * `kong.client.tls.set_client_verify` — kong/pdk/client/tls.lua:137
    *
-   * Phases: rewrite, access.
+   * Phases: rewrite, access, response.
    * Kong 2.8.0 or earlier → current. http subsystem only.
    *
    * - Repaired from Kong's docs: Kong's ldoc has no @tparam for v; the code takes a string (SUCCESS, NONE or FAILED:<reason>).
@@ -368,7 +368,7 @@ export interface PdkLog {
   /**
    * `kong.log.set_serialize_value` — kong/pdk/log.lua:599
    *
-   * Phases: certificate, rewrite, access, response, log.
+   * Phases: rewrite, access, response, log.
    * Kong 2.8.0 or earlier → current.
    *
    * - Repaired from Kong's docs: options is documented as required, but the code defaults it when absent.
@@ -653,7 +653,7 @@ export interface PdkRequest {
   /**
    * `kong.request.get_port` — kong/pdk/request.lua:123
    *
-   * Phases: certificate, rewrite, access, response, log.
+   * Phases: certificate, rewrite, access, response, preread, log.
    * Kong 2.8.0 or earlier → current.
    */
   getPort(): Promise<number>;
@@ -693,6 +693,7 @@ export interface PdkRequest {
    * - Resolves a Buffer with the exact bytes (Kong 2.x sends them as a string, 3.x as binary).
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
    * - Repaired from Kong's docs: The malformed tag @max_allowed_file_size[opt] hides this parameter from ldoc; the body arrives as bin from Kong 3.0 (str before).
+   * - Repaired from Kong's docs: Kong's docs leave out what reaches a plugin server for a body nginx kept in a temporary file (one larger than nginx_http_client_body_buffer_size, 8k by default). Kong 2.x rejects the call with "request body did not fit into client body buffer". Kong 3.0 – 3.7 take no argument and raise while packing the nil ("attempt to get length of local 'str'", Kong#13211): the call never resolves and the client gets a 500. Kong 3.8+ read the file when given maxAllowedFileSize (0: any size); a file larger than it raises the same way. So pass the largest body you accept (older Kongs ignore it), check Content-Length before reading, and on Kong < 3.8 raise nginx_http_client_body_buffer_size to that size.
    *
    * @param maxAllowedFileSize number; Kong 3.8.0 or later
    */
@@ -764,7 +765,7 @@ export interface PdkResponse {
   /**
    * `kong.response.error` — kong/pdk/response.lua:1048
    *
-   * Phases: rewrite, access.
+   * Phases: rewrite, access, response.
    * In header_filter: only if body is nil.
    * Kong 2.8.0 or earlier → current.
    *
@@ -909,8 +910,9 @@ export interface PdkService {
   /**
    * `kong.service.set_target` — kong/pdk/service.lua:72
    *
-   * Phases: access.
+   * Phases: rewrite, access, preread.
    * Kong 2.8.0 or earlier → current.
+   * Phases up to Kong 3.4.0: access.
    *
    * @param host string
    * @param port number
@@ -1118,7 +1120,7 @@ export interface PdkServiceResponse {
   /**
    * `kong.service.response.get_body` — kong/pdk/service/response.lua:300
    *
-   * Phases: log.
+   * Phases: response, log.
    * Kong 2.8.0 or earlier → current.
    *
    * - Kong returns `(nil, err)` on failure: Kong 3.x drops the error, so the call resolves `undefined`; Kong 2.x rejects with Kong's message.
@@ -1132,7 +1134,7 @@ export interface PdkServiceResponse {
   /**
    * `kong.service.response.get_header` — kong/pdk/service/response.lua:234
    *
-   * Phases: log.
+   * Phases: response, log.
    * Kong 2.8.0 or earlier → current.
    *
    * @param name string
@@ -1141,7 +1143,7 @@ export interface PdkServiceResponse {
   /**
    * `kong.service.response.get_headers` — kong/pdk/service/response.lua:165
    *
-   * Phases: log.
+   * Phases: response, log.
    * Kong 2.8.0 or earlier → current.
    *
    * - Kong answers with `plugin.StepMultiMap`.
@@ -1154,7 +1156,7 @@ export interface PdkServiceResponse {
   /**
    * `kong.service.response.get_raw_body` — kong/pdk/service/response.lua:277
    *
-   * Phases: log.
+   * Phases: response, log.
    * Kong 2.8.0 or earlier → current.
    * Raw bytes from Kong 3.0.0 (a string up to 2.8.0).
    *
@@ -1164,7 +1166,7 @@ export interface PdkServiceResponse {
   /**
    * `kong.service.response.get_status` — kong/pdk/service/response.lua:143
    *
-   * Phases: log.
+   * Phases: response, log.
    * Kong 2.8.0 or earlier → current.
    */
   getStatus(): Promise<number | undefined>;
@@ -1369,7 +1371,7 @@ class KongImpl extends PdkModuleBase implements Kong {
     return (this.#ip ??= new PdkIpImpl(this.t, this.u));
   }
   get log(): PdkLog {
-    return (this.#log ??= createPdkLog(this.t, this.u));
+    return (this.#log ??= createPdkLog(this.t));
   }
   get nginx(): PdkNginx {
     return (this.#nginx ??= new PdkNginxImpl(this.t, this.u));
@@ -1833,7 +1835,7 @@ class PdkVaultImpl extends PdkModuleBase implements PdkVault {
   }
 }
 
-function createPdkLog(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLog {
+function createPdkLog(t: PdkTransport): PdkLog {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log", args, 0) as Promise<void>;
   const methods = {
     alert: (...args: unknown[]): Promise<void> => t.call("kong.log.alert", args, 0) as Promise<void>,
@@ -1849,11 +1851,11 @@ function createPdkLog(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): 
   };
   let inspect: PdkLogInspect | undefined;
   const module = Object.assign(fn, methods);
-  Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t, u)) });
+  Object.defineProperty(module, "inspect", { enumerable: true, get: () => (inspect ??= createPdkLogInspect(t)) });
   return module as PdkLog;
 }
 
-function createPdkLogInspect(t: PdkTransport, u: UnknownPdkMemberHandler | undefined): PdkLogInspect {
+function createPdkLogInspect(t: PdkTransport): PdkLogInspect {
   const fn = (...args: unknown[]): Promise<void> => t.call("kong.log.inspect", args, 0) as Promise<void>;
   const methods = {
     off: (): Promise<void> => t.call("kong.log.inspect.off", [], 0) as Promise<void>,
@@ -1941,16 +1943,16 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.client.authenticate", { name: "kong.client.authenticate", camel: "kong.client.authenticate", flags: 0, step: "plugin.StepCredential", phases: ["access"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.client.get_consumer", { name: "kong.client.get_consumer", camel: "kong.client.getConsumer", flags: 0, step: "plugin.StepConsumer", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "ngx_ctx" } }],
   ["kong.client.get_credential", { name: "kong.client.get_credential", camel: "kong.client.getCredential", flags: 0, step: "plugin.StepCredential", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "ngx_ctx" } }],
-  ["kong.client.get_forwarded_ip", { name: "kong.client.get_forwarded_ip", camel: "kong.client.getForwardedIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.client.get_forwarded_port", { name: "kong.client.get_forwarded_port", camel: "kong.client.getForwardedPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.client.get_ip", { name: "kong.client.get_ip", camel: "kong.client.getIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.client.get_port", { name: "kong.client.get_port", camel: "kong.client.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_forwarded_ip", { name: "kong.client.get_forwarded_ip", camel: "kong.client.getForwardedIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_forwarded_port", { name: "kong.client.get_forwarded_port", camel: "kong.client.getForwardedPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_ip", { name: "kong.client.get_ip", camel: "kong.client.getIp", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.get_port", { name: "kong.client.get_port", camel: "kong.client.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.client.get_protocol", { name: "kong.client.get_protocol", camel: "kong.client.getProtocol", flags: 0, step: "plugin.Step", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.client.load_consumer", { name: "kong.client.load_consumer", camel: "kong.client.loadConsumer", flags: 0, step: "plugin.StepConsumer", phases: ["access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
   ["kong.client.tls.disable_session_reuse", { name: "kong.client.tls.disable_session_reuse", camel: "kong.client.tls.disableSessionReuse", flags: 0, step: "plugin.Step", phases: ["certificate"], since: undefined, until: undefined, logTimer: undefined }],
-  ["kong.client.tls.get_full_client_certificate_chain", { name: "kong.client.tls.get_full_client_certificate_chain", camel: "kong.client.tls.getFullClientCertificateChain", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.client.tls.get_full_client_certificate_chain", { name: "kong.client.tls.get_full_client_certificate_chain", camel: "kong.client.tls.getFullClientCertificateChain", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.client.tls.request_client_certificate", { name: "kong.client.tls.request_client_certificate", camel: "kong.client.tls.requestClientCertificate", flags: 0, step: "plugin.Step", phases: ["certificate"], since: undefined, until: undefined, logTimer: undefined }],
-  ["kong.client.tls.set_client_verify", { name: "kong.client.tls.set_client_verify", camel: "kong.client.tls.setClientVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.client.tls.set_client_verify", { name: "kong.client.tls.set_client_verify", camel: "kong.client.tls.setClientVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.cluster.get_id", { name: "kong.cluster.get_id", camel: "kong.cluster.getId", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "works" } }],
   ["kong.ctx.shared.get", { name: "kong.ctx.shared.get", camel: "kong.ctx.shared.get", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
   ["kong.ctx.shared.set", { name: "kong.ctx.shared.set", camel: "kong.ctx.shared.set", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
@@ -1967,7 +1969,7 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.log.inspect.on", { name: "kong.log.inspect.on", camel: "kong.log.inspect.on", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
   ["kong.log.notice", { name: "kong.log.notice", camel: "kong.log.notice", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
   ["kong.log.serialize", { name: "kong.log.serialize", camel: "kong.log.serialize", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
-  ["kong.log.set_serialize_value", { name: "kong.log.set_serialize_value", camel: "kong.log.setSerializeValue", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
+  ["kong.log.set_serialize_value", { name: "kong.log.set_serialize_value", camel: "kong.log.setSerializeValue", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
   ["kong.log.warn", { name: "kong.log.warn", camel: "kong.log.warn", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "works" } }],
   ["kong.nginx.get_ctx", { name: "kong.nginx.get_ctx", camel: "kong.nginx.getCtx", flags: 0, step: "plugin.Step", phases: undefined, since: undefined, until: undefined, logTimer: { kind: "saved" } }],
   ["kong.nginx.get_statistics", { name: "kong.nginx.get_statistics", camel: "kong.nginx.getStatistics", flags: 0, step: "plugin.Step", phases: undefined, since: "3.0.0", until: undefined, logTimer: { kind: "works" } }],
@@ -1993,7 +1995,7 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.request.get_method", { name: "kong.request.get_method", camel: "kong.request.getMethod", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.request.get_path", { name: "kong.request.get_path", camel: "kong.request.getPath", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.request.get_path_with_query", { name: "kong.request.get_path_with_query", camel: "kong.request.getPathWithQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.request.get_port", { name: "kong.request.get_port", camel: "kong.request.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.request.get_port", { name: "kong.request.get_port", camel: "kong.request.getPort", flags: 0, step: "plugin.Step", phases: ["certificate", "rewrite", "access", "response", "preread", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.request.get_query", { name: "kong.request.get_query", camel: "kong.request.getQuery", flags: 4, step: "plugin.StepMultiMap", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.request.get_query_arg", { name: "kong.request.get_query_arg", camel: "kong.request.getQueryArg", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.request.get_raw_body", { name: "kong.request.get_raw_body", camel: "kong.request.getRawBody", flags: 2, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
@@ -2004,7 +2006,7 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.request.get_uri_captures", { name: "kong.request.get_uri_captures", camel: "kong.request.getUriCaptures", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response", "log"], since: "3.4.0", until: undefined, logTimer: { kind: "saved" } }],
   ["kong.response.add_header", { name: "kong.response.add_header", camel: "kong.response.addHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.response.clear_header", { name: "kong.response.clear_header", camel: "kong.response.clearHeader", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
-  ["kong.response.error", { name: "kong.response.error", camel: "kong.response.error", flags: 1, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.response.error", { name: "kong.response.error", camel: "kong.response.error", flags: 1, step: "plugin.Step", phases: ["rewrite", "access", "response"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.response.exit", { name: "kong.response.exit", camel: "kong.response.exit", flags: 1, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.response.get_header", { name: "kong.response.get_header", camel: "kong.response.getHeader", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
   ["kong.response.get_headers", { name: "kong.response.get_headers", camel: "kong.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "saved" } }],
@@ -2029,13 +2031,13 @@ export const PDK_FUNCTIONS: ReadonlyMap<string, PdkFunctionInfo> = new Map<strin
   ["kong.service.request.set_raw_body", { name: "kong.service.request.set_raw_body", camel: "kong.service.request.setRawBody", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.service.request.set_raw_query", { name: "kong.service.request.set_raw_query", camel: "kong.service.request.setRawQuery", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.service.request.set_scheme", { name: "kong.service.request.set_scheme", camel: "kong.service.request.setScheme", flags: 0, step: "plugin.Step", phases: ["rewrite", "access"], since: undefined, until: undefined, logTimer: undefined }],
-  ["kong.service.response.get_body", { name: "kong.service.response.get_body", camel: "kong.service.response.getBody", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.service.response.get_header", { name: "kong.service.response.get_header", camel: "kong.service.response.getHeader", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.service.response.get_headers", { name: "kong.service.response.get_headers", camel: "kong.service.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.service.response.get_raw_body", { name: "kong.service.response.get_raw_body", camel: "kong.service.response.getRawBody", flags: 2, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
-  ["kong.service.response.get_status", { name: "kong.service.response.get_status", camel: "kong.service.response.getStatus", flags: 0, step: "plugin.Step", phases: ["log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_body", { name: "kong.service.response.get_body", camel: "kong.service.response.getBody", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_header", { name: "kong.service.response.get_header", camel: "kong.service.response.getHeader", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_headers", { name: "kong.service.response.get_headers", camel: "kong.service.response.getHeaders", flags: 4, step: "plugin.StepMultiMap", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_raw_body", { name: "kong.service.response.get_raw_body", camel: "kong.service.response.getRawBody", flags: 2, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
+  ["kong.service.response.get_status", { name: "kong.service.response.get_status", camel: "kong.service.response.getStatus", flags: 0, step: "plugin.Step", phases: ["response", "log"], since: undefined, until: undefined, logTimer: { kind: "raises" } }],
   ["kong.service.set_retries", { name: "kong.service.set_retries", camel: "kong.service.setRetries", flags: 0, step: "plugin.Step", phases: ["access"], since: "3.8.0", until: undefined, logTimer: undefined }],
-  ["kong.service.set_target", { name: "kong.service.set_target", camel: "kong.service.setTarget", flags: 0, step: "plugin.Step", phases: ["access"], since: undefined, until: undefined, logTimer: undefined }],
+  ["kong.service.set_target", { name: "kong.service.set_target", camel: "kong.service.setTarget", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.service.set_timeouts", { name: "kong.service.set_timeouts", camel: "kong.service.setTimeouts", flags: 0, step: "plugin.Step", phases: ["access"], since: "3.8.0", until: undefined, logTimer: undefined }],
   ["kong.service.set_tls_verify", { name: "kong.service.set_tls_verify", camel: "kong.service.setTlsVerify", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],
   ["kong.service.set_tls_verify_depth", { name: "kong.service.set_tls_verify_depth", camel: "kong.service.setTlsVerifyDepth", flags: 0, step: "plugin.Step", phases: ["rewrite", "access", "preread"], since: undefined, until: undefined, logTimer: undefined }],

@@ -371,11 +371,9 @@ export const RPC_ERROR_TEXTS = {
 /** The phrase Kong resets its instances on (matched ignoring case). */
 export const CONTRACT_PHRASE = "no plugin instance";
 
-const CONTRACT_PATTERN = /no plugin instance/gi;
-
 /** `text` with the contract phrase reworded: for any error text not written for the contract. */
 export function withoutContractPhrase(text: string): string {
-  return text.replace(CONTRACT_PATTERN, "no such plugin object");
+  return text.replace(/no plugin instance/gi, "no such plugin object");
 }
 
 /** What a broken instance answers in a phase that can end the request: Kong's own error response. */

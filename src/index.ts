@@ -25,7 +25,15 @@ export type {
   UriCaptures,
 } from '../generated/index.js';
 export { PHASES, PDK_FUNCTIONS, PDK_CAMEL_TO_KONG, PDK_KONG_TO_CAMEL } from '../generated/index.js';
-export type { KongFieldDef, KongSchemaField, PluginModule } from './plugins/module-types.js';
+export type {
+  KongFieldDef,
+  KongJsPdk,
+  KongSchemaField,
+  LoadablePluginModule,
+  PluginModule,
+  RawBodyMode,
+} from './plugins/module-types.js';
+export { definePlugin } from './plugins/define-plugin.js';
 export { PdkError, EventEndedError } from './pdk/errors.js';
 export { serializedLog } from './pdk/serialize.js';
 export { PluginServer } from './server/server.js';

@@ -9,7 +9,7 @@
  */
 import type { IdlModel, PdkFunctionModel } from '../idl/model.js';
 import { modulePathToTypeName } from '../idl/names.js';
-import { referencedNames, toTs } from '../idl/type-expr.js';
+import { referencedNames, toTs, type TypeExpr } from '../idl/type-expr.js';
 import { docComment, header, lit, render } from './common.js';
 
 /** The bits that tell the transport how Kong treats a call: the one definition of `PdkCallFlags`. */
@@ -271,7 +271,22 @@ export function emitPdkClient(idl: IdlModel): string {
   for (const f of usable) {
     for (const t of [f.result, ...f.params.map((p) => p.type)]) for (const r of referencedNames(t)) entityRefs.add(r);
   }
-  entityRefs.add('KongTable');
+  // The builtin `table` is written as the KongTable entity.
+  const mentionsTable = (t: TypeExpr): boolean => {
+    switch (t.kind) {
+      case 'builtin':
+        return t.name === 'table';
+      case 'union':
+        return t.members.some(mentionsTable);
+      case 'array':
+        return mentionsTable(t.element);
+      case 'map':
+        return mentionsTable(t.key) || mentionsTable(t.value);
+      default:
+        return false;
+    }
+  };
+  if (usable.some((f) => [f.result, ...f.params.map((p) => p.type)].some(mentionsTable))) entityRefs.add('KongTable');
 
   const sortedModules = [...modules.values()].sort((a, b) => a.path.localeCompare(b.path));
 
@@ -305,8 +320,13 @@ export function emitPdkClient(idl: IdlModel): string {
     };
   });
 
+  // A callable module is a function object, not a PdkModuleBase: only its submodules need the
+  // unknown-name handler.
+  const needsHandler = (m: ModuleNode): boolean => !m.callable || m.children.some((c) => needsHandler(modules.get(c)!));
   const createExpr = (child: ModuleNode, self: string): string =>
-    child.callable ? `create${child.typeName}(${self}t, ${self}u)` : `new ${child.typeName}Impl(${self}t, ${self}u)`;
+    child.callable
+      ? `create${child.typeName}(${self}t${needsHandler(child) ? `, ${self}u` : ''})`
+      : `new ${child.typeName}Impl(${self}t, ${self}u)`;
 
   const implMethods = (m: ModuleNode) =>
     [...m.methods]
@@ -340,6 +360,7 @@ export function emitPdkClient(idl: IdlModel): string {
     .filter((m) => m.callable)
     .map((m) => ({
       name: m.typeName,
+      takesHandler: needsHandler(m),
       callable: {
         params: paramList(m.callable!),
         result: resultTs(m.callable!),

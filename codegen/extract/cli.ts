@@ -2,8 +2,8 @@
  * The `extract` and `pdk-diff` commands.
  *
  *   kong-ts-pdk extract --kong <tree>[=<label>] [--kong <tree>[=<label>] …] [--out idl/pdk.yaml]
- *                       [--rules idl/extract-rules.yaml] [--report report.json] [--commit <sha>]
- *                       [--keep-removed] [--strict]
+ *                       [--rules idl/extract-rules.yaml] [--rpc idl/rpc.yaml] [--report report.json]
+ *                       [--commit <sha>] [--keep-removed] [--strict]
  *   kong-ts-pdk pdk-diff <old.yaml> <new.yaml> [--out changes.md]
  *
  * `extract` reads each Kong source tree (a checkout or `git archive` of Kong/kong), merges them
@@ -11,11 +11,16 @@
  * it met on stderr, one line each, marked with the reviewed rule that covers it or as
  * unreviewed. A tree's label is kong/meta.lua's version unless given after `=`; label the
  * development branch `main`. `--strict` exits 1 on an unreviewed defect or a stale rule.
+ *
+ * Phases come from each function's code phase check (`check_phase(…)`) where it has one, for
+ * the phases a plugin server runs in (rpc.yaml `phases`, from --rpc or beside the rules file);
+ * every function whose `@phases` disagrees with its check is reported.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { mergeTrees } from './merge.js';
-import type { TreeExtraction } from './model.js';
+import type { PhaseDisagreement, TreeExtraction } from './model.js';
 import { pdkDiff, readPdkYaml } from './pdk-diff.js';
 import { loadRules, NO_RULES, RuleBook, RulesError } from './rules.js';
 import { extractTree, TreeError } from './tree.js';
@@ -25,6 +30,7 @@ interface ExtractArgs {
   trees: { path: string; label?: string }[];
   out?: string;
   rules?: string;
+  rpc?: string;
   report?: string;
   commit?: string;
   keepRemoved: boolean;
@@ -51,6 +57,7 @@ function parseExtractArgs(argv: readonly string[]): ExtractArgs {
       else args.trees.push({ path: v });
     } else if (a === '--out') args.out = value();
     else if (a === '--rules') args.rules = value();
+    else if (a === '--rpc') args.rpc = value();
     else if (a === '--report') args.report = value();
     else if (a === '--commit') args.commit = value();
     else if (a === '--keep-removed') args.keepRemoved = true;
@@ -71,6 +78,16 @@ function rulesPath(args: ExtractArgs): string | undefined {
   return candidates.find((c) => c !== undefined && fs.existsSync(c));
 }
 
+/** The phases a plugin server runs in, from rpc.yaml (--rpc, else beside the rules file); undefined without one. */
+function codeDecidedPhases(args: ExtractArgs, rulesFile: string | undefined): string[] | undefined {
+  const file = args.rpc ?? (rulesFile ? path.join(path.dirname(rulesFile), 'rpc.yaml') : undefined);
+  if (!file || (!args.rpc && !fs.existsSync(file))) return undefined;
+  const phases = (parseYaml(fs.readFileSync(file, 'utf8')) as { phases?: unknown } | null)?.phases;
+  if (!Array.isArray(phases) || !phases.every((p) => typeof p === 'string'))
+    throw new UsageError(`${file} has no phases list`);
+  return phases;
+}
+
 /** Runs `extract`; `argv` is what follows the subcommand. Returns the exit code. */
 export async function runExtract(argv: string[]): Promise<number> {
   let args: ExtractArgs;
@@ -88,8 +105,10 @@ export async function runExtract(argv: string[]): Promise<number> {
     const book = new RuleBook(rulesFile ? loadRules(rulesFile) : NO_RULES);
     if (!rulesFile) process.stderr.write('extract: no extract-rules.yaml: every defect is unreviewed\n');
 
+    const codeDecides = codeDecidedPhases(args, rulesFile);
+    if (!codeDecides) process.stderr.write('extract: no rpc.yaml: phase checks decide every phase\n');
     const trees: TreeExtraction[] = args.trees.map((t) =>
-      extractTree(t.path, { book, ...(t.label ? { label: t.label } : {}) }),
+      extractTree(t.path, { book, ...(codeDecides ? { codeDecides } : {}), ...(t.label ? { label: t.label } : {}) }),
     );
     const labels = trees.map((t) => t.label);
     const dup = labels.find((l, i) => labels.indexOf(l) !== i);
@@ -137,6 +156,19 @@ export function buildReport(trees: readonly TreeExtraction[], merged: ReturnType
   for (const t of trees)
     for (const w of [...t.warnings, ...t.undocumented.map((u) => `undocumented export ${u}`)])
       warnings.set(w, [...(warnings.get(w) ?? []), t.label]);
+  // One entry per function and disagreement, with the releases it was met in.
+  const phaseChecks = new Map<string, PhaseDisagreement & { kong: string[] }>();
+  for (const t of trees) {
+    for (const d of t.phaseDisagreements) {
+      const key = JSON.stringify([d.function, d.doc, d.code, d.added, d.removed]);
+      const seen = phaseChecks.get(key);
+      if (seen) {
+        seen.kong.push(t.label);
+        seen.source = d.source;
+        seen.check = d.check;
+      } else phaseChecks.set(key, { ...d, kong: [t.label] });
+    }
+  }
   const stale = book.unused();
   const lines: string[] = [];
   let unreviewed = 0;
@@ -144,6 +176,12 @@ export function buildReport(trees: readonly TreeExtraction[], merged: ReturnType
     if (!d.rule) unreviewed++;
     lines.push(
       `defect: ${d.source}: ${d.function}: ${d.message} [${d.rule ? `rule ${d.rule}` : 'unreviewed'}] (${d.kong.join(', ')})`,
+    );
+  }
+  for (const p of phaseChecks.values()) {
+    const taken = [...p.added.map((x) => `+${x}`), ...p.removed.map((x) => `-${x}`)];
+    lines.push(
+      `phases: ${p.source}: ${p.function}: @phases ${p.doc ? p.doc.join(', ') : '(none)'}; ${p.check} accepts ${p.code.join(', ')}; ${taken.length ? `taken from the code: ${taken.join(' ')}` : 'no phase a plugin server runs in differs'} (${p.kong.join(', ')})`,
     );
   }
   for (const [w, kong] of warnings) lines.push(`warning: ${w} (${kong.join(', ')})`);
@@ -166,6 +204,7 @@ export function buildReport(trees: readonly TreeExtraction[], merged: ReturnType
         modules: t.modules,
       })),
       defects: [...defects.values()],
+      phase_checks: [...phaseChecks.values()],
       warnings: [...warnings].map(([text, kong]) => ({ text, kong })),
       stale_rules: stale,
       removed: merged.removed,

@@ -40,6 +40,21 @@ export interface Defect {
   rule?: string;
 }
 
+/** A function whose `@phases` and code phase check disagree, as met in one tree. */
+export interface PhaseDisagreement {
+  function: string;
+  /** Where the check is: `kong/pdk/service/response.lua:154`. */
+  source: string;
+  /** The `@phases` list (absent: the doc names none). */
+  doc?: string[];
+  /** The check as written and the phases it accepts. */
+  check: string;
+  code: string[];
+  /** What the extraction took from the code (phases it decides only). */
+  added: string[];
+  removed: string[];
+}
+
 /** Tree-level facts of the RPC layer (not per function). */
 export interface RpcLayerFacts {
   /** plugin_servers files read, relative to the tree. */
@@ -66,4 +81,6 @@ export interface TreeExtraction {
   modules: { loaded: string[]; subsystemOnly: Record<string, 'http' | 'stream'> };
   /** Names found in code but never documented (e.g. kong.log.emerg). */
   undocumented: string[];
+  /** Functions whose doc and code phase check disagree. */
+  phaseDisagreements: PhaseDisagreement[];
 }

@@ -9,6 +9,7 @@ import { KNOWN_TAGS, readDocBlocks, tagOf, type DocBlock } from './ldoc.js';
 import { findDefinitions, tokenAt, type LuaDef } from './lua-defs.js';
 import { codeTokens, tokenize, type Token } from './lua-lexer.js';
 import { joinTypes, splitTyped } from './lua-types.js';
+import { PhaseResolver, type CodePhaseCheck, type PhaseVocabulary } from './phase-checks.js';
 import type { Defect, DefectKind } from './model.js';
 import type { DefectRule, RuleBook } from './rules.js';
 
@@ -36,6 +37,8 @@ export interface FunctionDraft {
   returnsNothing: boolean;
   phases?: string[];
   phaseConditions?: Record<string, string>;
+  /** The phase check at the start of the code (`check_phase(…)`), when there is one this reader resolves. */
+  codePhases?: CodePhaseCheck;
   /** The code's parameter names (after a leading `self` of a dot function), when a definition was found. */
   codeParams?: string[];
   facts?: CodeFacts;
@@ -117,11 +120,48 @@ function searchDefinition(defs: readonly LuaDef[], fn: string): LuaDef | undefin
   return undefined;
 }
 
-/** Reads one PDK file. `path` is relative to the Kong tree (`kong/pdk/request.lua`); `module` is `request`, `client.tls`, … */
-export function readPdkFile(path: string, module: string, src: string, book: RuleBook): PdkFileResult {
+/**
+ * The phases the code of `def` accepts. A function defined once per subsystem (`if
+ * is_http_subsystem then function _RESPONSE.exit … else function _RESPONSE.exit …`) accepts
+ * the union of its definitions' checks; when one of them checks nothing, the code does not
+ * restrict the phases and no check is returned.
+ */
+function codePhaseCheck(
+  defs: readonly LuaDef[],
+  def: LuaDef,
+  resolver: PhaseResolver,
+): { check?: CodePhaseCheck; unresolved?: string } {
+  const variants = defs.filter((d) => d === def || (d.body && isMember(d) && d.target === def.target));
+  const checks: CodePhaseCheck[] = [];
+  for (const v of variants) {
+    const r = resolver.checkIn(v.body!.from, v.body!.to);
+    if (r.unresolved) return { unresolved: r.unresolved };
+    if (!r.check) return {};
+    checks.push(r.check);
+  }
+  const [first, ...rest] = checks;
+  if (!first) return {};
+  if (rest.length === 0) return { check: first };
+  const written = [...new Set(checks.map((c) => c.written))].join(' | ');
+  return { check: { phases: resolver.inOrder(new Set(checks.flatMap((c) => c.phases))), written, line: first.line } };
+}
+
+/**
+ * Reads one PDK file. `path` is relative to the Kong tree (`kong/pdk/request.lua`); `module` is
+ * `request`, `client.tls`, …; `vocabulary` (from kong/pdk/private/phases.lua) lets the code's
+ * phase checks be read.
+ */
+export function readPdkFile(
+  path: string,
+  module: string,
+  src: string,
+  book: RuleBook,
+  vocabulary?: PhaseVocabulary,
+): PdkFileResult {
   const all = tokenize(src);
   const tokens = codeTokens(all);
   const defs = findDefinitions(tokens);
+  const phaseResolver = vocabulary ? new PhaseResolver(src, tokens, vocabulary) : undefined;
   const blocks = readDocBlocks(all);
   const log = new DefectLog(book);
   const out: PdkFileResult = { functions: [], defects: log.defects, warnings: [], undocumented: [] };
@@ -176,6 +216,9 @@ export function readPdkFile(path: string, module: string, src: string, book: Rul
     let codeParams = def?.params;
     if (codeParams && codeParams[0] === 'self' && !def!.colon) codeParams = codeParams.slice(1);
     const facts = def?.body ? codeFacts(src, tokens, def.body.from, def.body.to) : undefined;
+    const phaseCheck = def?.body && phaseResolver ? codePhaseCheck(defs, def, phaseResolver) : {};
+    if (phaseCheck.unresolved)
+      out.warnings.push(`${source}: ${name}: cannot read the phase check ${phaseCheck.unresolved}; its doc is kept`);
 
     const draft: FunctionDraft = {
       name,
@@ -188,6 +231,7 @@ export function readPdkFile(path: string, module: string, src: string, book: Rul
       returnsNothing: false,
       ...(codeParams ? { codeParams } : {}),
       ...(facts ? { facts } : {}),
+      ...(phaseCheck.check ? { codePhases: phaseCheck.check } : {}),
       mismatches: [],
     };
     readTags(block, draft, log, out.warnings);

@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { codeTokens, is, tokenize } from './lua-lexer.js';
 import { unsendableType } from './lua-types.js';
-import type { Defect, MsgpackInfo, PdkFunction, PdkParam, TreeExtraction } from './model.js';
+import type { Defect, MsgpackInfo, PdkFunction, PdkParam, PhaseDisagreement, TreeExtraction } from './model.js';
 import { readPdkModules } from './pdk-init.js';
 import { DefectLog, readPdkFile, type FunctionDraft } from './pdk-module.js';
+import { decidePhases, readPhaseVocabulary, type PhaseVocabulary } from './phase-checks.js';
 import { readPluginServers, type ExposedEntry } from './plugin-servers.js';
 import { luaTypeOfProto, paramsOfProto, readProto, type ProtoFile, type ProtoRpc } from './proto.js';
 import type { RuleBook } from './rules.js';
@@ -22,6 +23,11 @@ export interface TreeOptions {
   /** The commit the tree was taken from; default: read from `<root>/.git` when there is one. */
   commit?: string;
   book: RuleBook;
+  /**
+   * The phases whose membership a function's code phase check decides (rpc.yaml's `phases`:
+   * those a plugin server runs in); for the others the `@phases` doc stays. Absent: every phase.
+   */
+  codeDecides?: readonly string[];
 }
 
 /** Thrown when the path is not a Kong source tree. */
@@ -111,12 +117,18 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
   const defects: Defect[] = [];
   const undocumented: string[] = [];
 
-  // 1. kong/pdk: the documented functions of every loaded module.
+  // 1. kong/pdk: the documented functions of every loaded module, with the phase vocabulary
+  // their code checks against.
+  const phasesFile = 'kong/pdk/private/phases.lua';
+  const vocabulary: PhaseVocabulary | undefined = fs.existsSync(path.join(root, phasesFile))
+    ? readPhaseVocabulary(codeTokens(tokenize(read(phasesFile))))
+    : undefined;
+  if (!vocabulary) warnings.push(`${phasesFile} not found: phases are read from the doc comments only`);
   const drafts: { draft: FunctionDraft; module: string }[] = [];
   for (const rel of luaFiles(root, 'kong/pdk')) {
     const module = rel.slice('kong/pdk/'.length, -'.lua'.length).replace(/\//g, '.');
     if (module === 'init' || module.startsWith('private.')) continue;
-    const res = readPdkFile(rel, module, read(rel), opts.book);
+    const res = readPdkFile(rel, module, read(rel), opts.book, vocabulary);
     if (!modules.loaded.includes(module)) {
       if (res.functions.length)
         warnings.push(
@@ -142,6 +154,29 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
   const exposedByKey = new Map<string, ExposedEntry>(servers.exposed.map((e) => [e.key, e]));
 
   const log = new DefectLog(opts.book);
+  const phaseDisagreements: PhaseDisagreement[] = [];
+  for (const { draft } of drafts) {
+    if (!draft.codePhases || !vocabulary) continue;
+    const decided = decidePhases(draft.phases, draft.codePhases.phases, vocabulary, opts.codeDecides);
+    if (!decided.disagree) continue;
+    phaseDisagreements.push({
+      function: draft.name,
+      source: `${draft.source.replace(/:\d+$/, '')}:${draft.codePhases.line}`,
+      ...(draft.phases ? { doc: draft.phases } : {}),
+      check: draft.codePhases.written,
+      code: draft.codePhases.phases,
+      added: decided.added,
+      removed: decided.removed,
+    });
+    // The code wins: the phases it decides replace the doc's.
+    if (decided.added.length || decided.removed.length) {
+      draft.phases = decided.phases;
+      if (draft.phaseConditions) {
+        for (const p of decided.removed) delete draft.phaseConditions[p];
+        if (Object.keys(draft.phaseConditions).length === 0) delete draft.phaseConditions;
+      }
+    }
+  }
   const functions: PdkFunction[] = drafts.map(({ draft, module }) =>
     assemble(draft, module, {
       modules,
@@ -183,6 +218,7 @@ export function extractTree(root: string, opts: TreeOptions): TreeExtraction {
     },
     modules,
     undocumented,
+    phaseDisagreements,
   };
 }
 

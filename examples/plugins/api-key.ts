@@ -36,5 +36,7 @@ const plugin: PluginModule<ApiKeyConfig> = {
     { header: { type: 'string', default: 'x-api-key', required: true } },
     { keys: { type: 'array', elements: { type: 'string' }, required: true } },
   ],
+  // Raw bodies as Buffers on every Kong version (a module without it gets kong-js-pdk's strings on 2.x).
+  RawBodies: 'buffer',
 };
 module.exports = plugin;

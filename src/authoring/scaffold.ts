@@ -8,12 +8,20 @@
  * when the directory already has another plugin's), and — when the
  * directory has none — `package.json` and `tsconfig.json`. The plugin server ignores the test
  * file (`*.test.ts`) and the non-plugin files when it loads the directory.
+ *
+ * package.json puts kong-ts-pdk in `dependencies` (a production install, `npm ci --omit=dev`,
+ * must have the server) and names it so that `npm install` works offline: by default the copy
+ * of kong-ts-pdk that runs `new` (`file:<its directory>`), or what `--pdk` says (a directory or
+ * tarball, written relative to the plugin's directory; or a registry version such as `^0.1.0`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseFlags, usage, UsageError, type FlagSpec } from '../cli/args.js';
 import { VERSION } from '../cli/version.js';
 import { errorText } from '../log.js';
+
+/** The root of the kong-ts-pdk copy this code runs from (dist/src/authoring → the package). */
+export const RUNNING_PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Options of {@link scaffoldPlugin}. */
 export interface ScaffoldOptions {
@@ -27,6 +35,11 @@ export interface ScaffoldOptions {
   force?: boolean;
   /** Write package.json and tsconfig.json when the directory has none. Default true. */
   project?: boolean;
+  /**
+   * Which kong-ts-pdk the project depends on: a directory or `.tgz` path (relative to the
+   * current directory), or a registry version or range. Default: the running copy.
+   */
+  pdk?: string;
 }
 
 /** What {@link scaffoldPlugin} wrote. */
@@ -110,6 +123,8 @@ const plugin: PluginModule<${cls}Config> = {
     { response_header: { type: 'string', required: true, default: 'x-${name}' } },
     { message: { type: 'string', required: true, default: 'hello from ${name}' } },
   ],
+  // Raw bodies as Buffers on every Kong version, as the Kong type says.
+  RawBodies: 'buffer',
 };
 
 module.exports = plugin;
@@ -206,7 +221,29 @@ Kong 2.3 – 3.8 can also run one server for a directory of plugins:
 `;
 }
 
-function packageJson(name: string, kit: string): string {
+// A registry version, range or dist-tag (`0.1.0`, `^0.1.0`, `>=0.1 <1`, `latest`).
+const REGISTRY_SPEC = /^(?:[~^]|[<>]=?|=)?\s*v?\d+(?:\.(?:\d+|x|\*)){0,2}(?:[-+][\w.]+)?(?:\s+\S+)*$|^(?:latest|next)$/;
+
+/**
+ * The `kong-ts-pdk` dependency spec for a project in `projectDir`: `file:` for a directory or
+ * tarball (the running copy by default), the spec itself for a registry version.
+ */
+export function pdkDependencySpec(projectDir: string, pdk?: string): string {
+  if (pdk === undefined) return `file:${RUNNING_PACKAGE_ROOT}`;
+  const local = path.resolve(pdk);
+  if (fs.existsSync(local)) {
+    const isDir = fs.statSync(local).isDirectory();
+    if (isDir && !fs.existsSync(path.join(local, 'package.json')))
+      throw new UsageError(`--pdk ${pdk}: ${local} has no package.json (give the kong-ts-pdk directory or its .tgz)`);
+    if (!isDir && !/\.t(ar\.)?gz$/.test(local)) throw new UsageError(`--pdk ${pdk}: not a directory or a .tgz tarball`);
+    const rel = path.relative(path.resolve(projectDir), local) || '.';
+    return `file:${rel.startsWith('.') ? rel : `./${rel}`}`;
+  }
+  if (REGISTRY_SPEC.test(pdk)) return pdk;
+  throw new UsageError(`--pdk ${pdk}: no such file or directory, and not a version (e.g. ^${VERSION})`);
+}
+
+function packageJson(name: string, kit: string, pdkSpec: string): string {
   const pkg = {
     name: `kong-plugin-${name}`,
     version: '0.1.0',
@@ -217,7 +254,8 @@ function packageJson(name: string, kit: string): string {
       typecheck: 'tsc --noEmit -p .',
       dump: `kong-ts-pluginserver -d . --plugin ${name} -dump`,
     },
-    devDependencies: { 'kong-ts-pdk': `^${VERSION}`, typescript: '^5.9.3', '@types/node': '^20.19.0' },
+    dependencies: { 'kong-ts-pdk': pdkSpec },
+    devDependencies: { typescript: '^5.9.3', '@types/node': '^20.19.0' },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -252,6 +290,7 @@ export function scaffoldPlugin(name: string, targetDir: string, options: Scaffol
   }
   const kit = options.kit ?? 'kong-ts-pdk/testing';
   const dir = path.resolve(targetDir);
+  const pdkSpec = pdkDependencySpec(dir, options.pdk);
   // A directory can hold several plugins: README.md is the first one's, the others get <name>.README.md.
   const mainReadme = path.join(dir, 'README.md');
   const ownsReadme = !fs.existsSync(mainReadme) || fs.readFileSync(mainReadme, 'utf8').startsWith(`# ${name}\n`);
@@ -262,7 +301,7 @@ export function scaffoldPlugin(name: string, targetDir: string, options: Scaffol
   ]);
   if (options.project ?? true) {
     if (!fs.existsSync(path.join(dir, 'package.json')))
-      files.set(path.join(dir, 'package.json'), packageJson(name, kit));
+      files.set(path.join(dir, 'package.json'), packageJson(name, kit, pdkSpec));
     if (!fs.existsSync(path.join(dir, 'tsconfig.json'))) files.set(path.join(dir, 'tsconfig.json'), TSCONFIG);
   }
   if (!options.force) {
@@ -289,35 +328,52 @@ const FLAGS: readonly FlagSpec[] = [
     arg: '<module>',
     help: 'module the test imports the kit from (default kong-ts-pdk/testing)',
   },
+  {
+    names: ['pdk'],
+    key: 'pdk',
+    value: true,
+    arg: '<path|tarball|version>',
+    help: 'the kong-ts-pdk the project depends on (default: this copy, so npm install works offline)',
+  },
   { names: ['force', 'f'], key: 'force', help: 'overwrite existing files' },
   { names: ['no-project'], key: 'noProject', help: 'do not write package.json and tsconfig.json' },
   { names: ['h', 'help'], key: 'help', help: 'print this help' },
 ];
 
+/** Where {@link runNew} writes: what it did and what to run next (stdout), errors (stderr). */
+export interface CommandOutput {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
 /** Runs `kong-ts-pdk new <name> [--dir <dir>]`; resolves with the exit code (2 for a usage error). */
-export async function runNew(argv: string[]): Promise<number> {
+export async function runNew(
+  argv: string[],
+  io: CommandOutput = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   try {
     const { flags, positional } = parseFlags(argv, FLAGS);
     if (flags.help) {
-      process.stderr.write(
+      io.out.write(
         usage(
-          'kong-ts-pdk new <name> [--dir <dir>]',
+          'kong-ts-pdk new <name> [--dir <dir>] [--pdk <path|tarball|version>]',
           'Write a new TypeScript plugin, its test (with the kit) and a README.',
           FLAGS,
         ),
       );
-      return 2;
+      return 0;
     }
     const name = positional[0];
     if (!name || positional.length > 1) throw new UsageError('new takes exactly one plugin name');
     const dir = typeof flags.dir === 'string' ? flags.dir : name;
     const result = scaffoldPlugin(name, dir, {
       ...(typeof flags.kit === 'string' ? { kit: flags.kit } : {}),
+      ...(typeof flags.pdk === 'string' ? { pdk: flags.pdk } : {}),
       force: flags.force === true,
       project: flags.noProject !== true,
     });
     const rel = (f: string) => path.relative(process.cwd(), f) || '.';
-    process.stderr.write(
+    io.out.write(
       `wrote ${result.files.map(rel).join(', ')}\n\n` +
         `next:\n  cd ${rel(result.dir)}\n  npm install\n  node --require ${registerModuleFor(typeof flags.kit === 'string' ? flags.kit : 'kong-ts-pdk/testing')} --test ${name}.test.ts\n` +
         `  npx kong-ts-pluginserver -d . --plugin ${name} -dump\n`,
@@ -325,10 +381,10 @@ export async function runNew(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`kong-ts-pdk new: ${e.message}\n`);
+      io.err.write(`kong-ts-pdk new: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`kong-ts-pdk new: ${errorText(e)}\n`);
+    io.err.write(`kong-ts-pdk new: ${errorText(e)}\n`);
     return 1;
   }
 }

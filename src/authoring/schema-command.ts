@@ -37,7 +37,7 @@ const FLAGS: readonly FlagSpec[] = [
 /**
  * `kong-ts-pdk schema <plugin file> [--json-schema-only|--kong-only] [--write]`: prints
  * `{"kong": …, "jsonSchema": …}` (or one of them) on stdout, warnings on stderr; `--write`
- * writes both to the sidecar file instead. Exit status 0, 1 (derivation error), 2 (usage).
+ * writes both to the sidecar file instead. Exit status 0 (also for --help), 1 (derivation error), 2 (usage).
  */
 export async function runSchema(argv: string[]): Promise<number> {
   let flags: Record<string, string | number | boolean | undefined>;
@@ -46,14 +46,14 @@ export async function runSchema(argv: string[]): Promise<number> {
     const parsed = parseFlags(argv, FLAGS);
     flags = parsed.flags;
     if (flags.help) {
-      process.stderr.write(
+      process.stdout.write(
         usage(
           'kong-ts-pdk schema <plugin file> [flags]',
           "Derive a TypeScript plugin's config schemas (Kong's and JSON Schema) from its config type.",
           FLAGS,
         ),
       );
-      return 2;
+      return 0;
     }
     if (parsed.positional.length !== 1) throw new UsageError('schema takes exactly one plugin file');
     if (flags.kongOnly && flags.jsonOnly) throw new UsageError('--kong-only and --json-schema-only exclude each other');

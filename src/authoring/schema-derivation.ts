@@ -164,6 +164,32 @@ function isUnresolved(t: Morph.Type): boolean {
   return t.isAny() && (t.compilerType as { intrinsicName?: string }).intrinsicName === 'error';
 }
 
+/**
+ * The tags of a JSDoc block written on the same line as the token before a declaration, as in
+ * `{ /** @pattern ^x$ *\/ code: string }`. TypeScript reads such a comment as a trailing comment
+ * of that token and attaches no JSDoc to the declaration; without this the tags would be lost.
+ * A block followed by a line break before the declaration is left alone, as TypeScript does.
+ */
+function sameLineDocTags(m: typeof Morph, decl: Morph.Node): Tags {
+  const tags: Tags = new Map();
+  const full = decl.getSourceFile().getFullText();
+  const ranges = m.ts.getTrailingCommentRanges(full, decl.getPos()) ?? [];
+  const last = ranges[ranges.length - 1];
+  if (!last || last.kind !== m.ts.SyntaxKind.MultiLineCommentTrivia) return tags;
+  const comment = full.slice(last.pos, last.end);
+  if (!comment.startsWith('/**') || comment.startsWith('/**/')) return tags;
+  if (/[\r\n]/.test(full.slice(last.end, decl.getStart()))) return tags;
+  const body = comment.slice(3, -2).replace(/^\s*\*/gm, ' ');
+  const parts = body.split(/(?:^|\s)@(?=[A-Za-z])/);
+  const description = parts.shift()!.trim().replace(/\s+/g, ' ');
+  if (description) tags.set('', description);
+  for (const part of parts) {
+    const [, name, rest] = /^([A-Za-z][\w-]*)([\s\S]*)$/.exec(part)!;
+    tags.set(name!, rest!.trim().replace(/\s+/g, ' '));
+  }
+  return tags;
+}
+
 class Deriver {
   readonly side = new WeakMap<object, Side>();
   readonly warnings: string[] = [];
@@ -213,7 +239,7 @@ class Deriver {
     if (!decl || !this.m.Node.isJSDocable(decl)) return tags;
     const docs = decl.getJsDocs();
     const doc = docs[docs.length - 1];
-    if (!doc) return tags;
+    if (!doc) return sameLineDocTags(this.m, decl);
     const text = doc.getDescription().trim().replace(/\s+/g, ' ');
     if (text) tags.set('', text);
     for (const tag of doc.getTags()) tags.set(tag.getTagName(), (tag.getCommentText() ?? '').trim());

@@ -6,6 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { errorText } from '../log.js';
+import { pluginProblems } from '../plugins/info.js';
+import { loadPluginDir } from '../plugins/loader.js';
+import { withoutPluginExtension } from '../plugins/plugin-file.js';
 
 /** What the launcher runs. */
 export interface LauncherSpec {
@@ -49,4 +53,37 @@ export function launcherScript(spec: LauncherSpec): string {
 export function writeLauncher(target: string, spec: LauncherSpec): void {
   fs.writeFileSync(target, launcherScript(spec), { mode: 0o755 });
   fs.chmodSync(target, 0o755);
+}
+
+/**
+ * Why a launcher for `name` in `pluginsDir` would not work, as the server's `-dump` would find
+ * it (a missing or unreadable directory, a plugin that is not there or fails to load, one Kong
+ * would refuse); undefined when it would. Loads the plugin, so its code runs.
+ */
+export async function launcherProblem(pluginsDir: string, name: string): Promise<string | undefined> {
+  const dir = path.resolve(pluginsDir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (e) {
+    return `the plugins directory ${dir} cannot be read: ${errorText(e)}`;
+  }
+  if (!stat.isDirectory()) return `the plugins directory ${dir} is not a directory`;
+  const only = name.toLowerCase();
+  let loaded: Awaited<ReturnType<typeof loadPluginDir>>;
+  try {
+    loaded = await loadPluginDir(dir, { only });
+  } catch (e) {
+    return `the plugins directory ${dir} cannot be read: ${errorText(e)}`;
+  }
+  const plugin = loaded.plugins.get(only);
+  if (!plugin) {
+    const failed = loaded.failures.find((f) => withoutPluginExtension(path.basename(f.path)).toLowerCase() === only);
+    if (failed) return `plugin ${name} (${failed.path}) failed to load: ${failed.reason}`;
+    const found = [...loaded.plugins.keys()].join(', ') || 'none';
+    return `plugin ${name} is not in ${dir} (found: ${found})`;
+  }
+  const problems = pluginProblems(plugin);
+  if (problems.length) return `Kong would refuse plugin ${name} (${plugin.path}): ${problems.join('; ')}`;
+  return undefined;
 }

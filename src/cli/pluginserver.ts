@@ -16,6 +16,7 @@ import { encode } from '@msgpack/msgpack';
 import { createLogger, errorText, type Logger } from '../log.js';
 import { DEFAULT_CLI_OPTIONS } from '../options.js';
 import { loadPluginDir } from '../plugins/loader.js';
+import { watchPluginDir } from '../plugins/watch.js';
 import type { LoadedPlugin } from '../plugins/types.js';
 import { PluginServer } from '../server/server.js';
 import { usage, UsageError } from './args.js';
@@ -102,8 +103,9 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   try {
     config = parseServerArgs(argv);
     if (config.help) {
-      process.stderr.write(usage(`${COMMAND} -d <dir> [flags]`, SUMMARY, SERVER_FLAGS));
-      return 2;
+      // Asked for: stdout and success, so `--help | less` shows it.
+      out.write(usage(`${COMMAND} -d <dir> [flags]`, SUMMARY, SERVER_FLAGS));
+      return 0;
     }
     if (config.version) {
       out.write(`${VERSION}\n`);
@@ -136,7 +138,13 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   logger.info(
     `${COMMAND} ${VERSION} (pid ${process.pid}) serving ${[...plugins.keys()].join(', ') || 'no plugins'} on ${socketPath}`,
   );
-  installShutdown(() => server.close(DEFAULT_CLI_OPTIONS.shutdownGraceMs), logger);
+  const watcher = config.watch
+    ? watchPluginDir(dir, server.state, logger, config.plugin === undefined ? {} : { only: config.plugin })
+    : undefined;
+  installShutdown(() => {
+    watcher?.close();
+    return server.close(DEFAULT_CLI_OPTIONS.shutdownGraceMs);
+  }, logger);
   return -1;
 }
 

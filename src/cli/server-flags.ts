@@ -23,6 +23,8 @@ export interface ServerCliConfig {
   dumpInfo: string | undefined;
   /** `-v` repetitions. */
   verbose: number;
+  /** `--watch`: reload changed plugins (development). */
+  watch: boolean;
   logLevel: LogLevel | undefined;
   /** The server's options given on the command line. */
   server: Partial<Omit<ServerOptions, 'logger' | 'onPluginError'>>;
@@ -41,6 +43,7 @@ export function emptyCliConfig(): ServerCliConfig {
     dumpAll: false,
     dumpInfo: undefined,
     verbose: 0,
+    watch: false,
     logLevel: undefined,
     server: {},
   };
@@ -137,6 +140,11 @@ export const SERVER_FLAGS: readonly Flag[] = [
     names: ['no-greeting'],
     help: 'do not send the serverPid notification on connect',
     apply: (c) => (c.server.greeting = false),
+  },
+  {
+    names: ['watch'],
+    help: 'development: reload plugins when their files change; instances started after a change run the new code (a changed schema still needs Kong restarted)',
+    apply: (c) => (c.watch = true),
   },
   { names: ['version'], help: 'print the version and exit', apply: (c) => (c.version = true) },
   { names: ['h', 'help'], help: 'print this help and exit', apply: (c) => (c.help = true) },

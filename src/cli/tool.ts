@@ -4,15 +4,19 @@
  * loaded by the commands that need them).
  *
  *   kong-ts-pdk launcher <name> -d <dir> [--out /usr/local/bin/<name>] [-p <prefix>]
- *   kong-ts-pdk new <name> [--dir <dir>]
+ *   kong-ts-pdk new <name> [--dir <dir>] [--pdk <path|tarball|version>]
  *   kong-ts-pdk schema <plugin file> [--kong-only|--json-schema-only] [--write]
  *   kong-ts-pdk extract --kong <kong source tree> [--kong …] [--out idl/pdk.yaml]
  *   kong-ts-pdk pdk-diff <old pdk.yaml> <new pdk.yaml>
+ *   kong-ts-pdk --help | --version
+ *
+ * Help goes to stdout with exit status 0; usage errors go to stderr with status 2.
  */
 import * as path from 'node:path';
 import { errorText } from '../log.js';
 import { parseFlags, usage, UsageError, type FlagSpec } from './args.js';
-import { writeLauncher } from './launcher.js';
+import { launcherProblem, writeLauncher } from './launcher.js';
+import { VERSION } from './version.js';
 
 const LAUNCHER_FLAGS: readonly FlagSpec[] = [
   { names: ['d', 'plugins-directory'], key: 'dir', value: true, arg: '<dir>', help: 'the plugins directory' },
@@ -41,23 +45,35 @@ Commands:
   schema <plugin.ts>         derive Kong's schema and a JSON Schema from the plugin's config type
   extract --kong <tree>      extract the PDK part of the IDL (idl/pdk.yaml) from Kong's sources
   pdk-diff <old> <new>       print what changed between two extracted PDK IDLs, as Markdown
+
+Options:
+  -h, --help                 print this help
+  --version                  print the version of kong-ts-pdk
+
+Run 'kong-ts-pdk <command> --help' for a command's flags.
 `;
 
 async function launcher(argv: readonly string[]): Promise<number> {
   const { flags, positional } = parseFlags(argv, LAUNCHER_FLAGS);
   if (flags.help) {
-    process.stderr.write(
+    process.stdout.write(
       usage(
         'kong-ts-pdk launcher <name> -d <dir> [flags]',
-        'Write a per-plugin executable for Kong 3.9+.',
+        'Write a per-plugin executable for Kong 3.9+ (after checking that the server can dump the plugin).',
         LAUNCHER_FLAGS,
       ),
     );
-    return 2;
+    return 0;
   }
   const name = positional[0];
   if (!name || positional.length > 1) throw new UsageError('launcher takes exactly one plugin name');
   if (typeof flags.dir !== 'string') throw new UsageError('-d/--plugins-directory is required');
+  // A launcher Kong cannot start or query fails only at Kong's next start: refuse it now.
+  const problem = await launcherProblem(flags.dir, name);
+  if (problem) {
+    process.stderr.write(`kong-ts-pdk launcher: ${problem}; no launcher written\n`);
+    return 1;
+  }
   const target = typeof flags.out === 'string' ? flags.out : path.join('/usr/local/bin', name);
   writeLauncher(target, {
     name,
@@ -88,15 +104,20 @@ const SUBCOMMANDS: Record<string, Runner> = {
 /** Runs `kong-ts-pdk`; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(COMMANDS);
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const run =
     command !== undefined && Object.prototype.hasOwnProperty.call(SUBCOMMANDS, command)
       ? SUBCOMMANDS[command]
       : undefined;
   if (!run) {
-    process.stderr.write(
-      (command && command !== '--help' && command !== '-h' ? `kong-ts-pdk: unknown command ${command}\n\n` : '') +
-        COMMANDS,
-    );
+    process.stderr.write((command ? `kong-ts-pdk: unknown command ${command}\n\n` : '') + COMMANDS);
     return 2;
   }
   try {

@@ -100,7 +100,7 @@ export class PluginEvent implements PdkTransport {
     const reply = this.nextReply();
     if (isError)
       call.reject(new PdkError(call.method, typeof data === 'string' ? data : String(data ?? 'unknown error')));
-    else call.resolve(fixResult(data, call.flags));
+    else call.resolve(fixResult(data, call.flags, this.instance.plugin.rawBodies));
     // A call queued behind this one can go at once.
     this.pump();
     return reply;

@@ -10,7 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { PHASES, type Phase } from '../../generated/index.js';
 import { errorText } from '../log.js';
 import { implicitSchemaFields } from '../schema/implicit-schema.js';
+import { RAW_BODY_MODES, type RawBodyMode } from './module-types.js';
+import { installEsmPackageSelfResolution, installPackageSelfResolution } from './package-self-resolution.js';
 import { isTestFile, PLUGIN_EXTENSIONS as EXTENSIONS, pluginBaseName, withoutPluginExtension } from './plugin-file.js';
+import { syntaxErrorReason } from './syntax-error-location.js';
 import { registerTypeScriptLoader } from './typescript-loader.js';
 import type { LoadedPlugin, PluginClass, PluginModuleExports } from './types.js';
 
@@ -26,6 +29,15 @@ export interface LoadResult {
   failures: LoadFailure[];
 }
 
+function isReadableDir(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The entries of `dir` that look like plugins, byte-wise sorted (the order kong-js-pdk dumps in). */
 export function pluginEntries(dir: string): string[] {
   return fs
@@ -34,6 +46,8 @@ export function pluginEntries(dir: string): string[] {
       if (e.name.startsWith('.') || e.name === 'node_modules') return false;
       if (e.isDirectory())
         return (
+          // An unreadable directory is listed so that loading it reports why, not skipped unseen.
+          !isReadableDir(path.join(dir, e.name)) ||
           fs.existsSync(path.join(dir, e.name, 'package.json')) ||
           EXTENSIONS.some((x) => fs.existsSync(path.join(dir, e.name, `index${x}`)))
         );
@@ -43,15 +57,60 @@ export function pluginEntries(dir: string): string[] {
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-async function importModule(file: string): Promise<unknown> {
+/** How a plugin is loaded. */
+export interface LoadOptions {
+  /**
+   * Load the current code even if the module was loaded before (--watch): CommonJS and
+   * TypeScript modules under the plugin's directory are dropped from require's cache first; an
+   * ES module entry is imported under a new URL (the modules it imports stay cached).
+   */
+  fresh?: boolean;
+}
+
+let esmGeneration = 0;
+
+function importEsm(file: string, fresh: boolean): Promise<unknown> {
+  // Before the import: a module's failed resolution stays cached, so no retry could fix it.
+  installEsmPackageSelfResolution();
+  const url = pathToFileURL(file);
+  // ES modules cannot be unloaded: a new query string makes a new module.
+  if (fresh) url.search = `reload=${++esmGeneration}`;
+  return import(url.href);
+}
+
+/** Drops every cached CommonJS/TypeScript module under `dir`, so the next require reads the files again. */
+export function forgetModulesUnder(dir: string): number {
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  let n = 0;
+  for (const key of Object.keys(require.cache)) {
+    if (key.startsWith(prefix) && !key.includes(`${path.sep}node_modules${path.sep}`)) {
+      delete require.cache[key];
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Source maps on for plugin code, once: a `.ts` plugin's stack traces then name its own lines
+ * (the transform inlines a map), as do compiled plugins that ship maps. Modules loaded before,
+ * the server's own, are not affected.
+ */
+function enablePluginSourceMaps(): void {
+  if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
+}
+
+async function importModule(file: string, fresh: boolean): Promise<unknown> {
+  installPackageSelfResolution();
+  enablePluginSourceMaps();
   const ext = path.extname(file);
   if (ext === '.ts' || ext === '.cts' || ext === '.mts') registerTypeScriptLoader();
-  if (ext === '.mjs') return import(pathToFileURL(file).href);
+  if (ext === '.mjs') return importEsm(file, fresh);
   try {
     return require(file) as unknown;
   } catch (e) {
     // An ES module behind a .js name (package "type": "module").
-    if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return import(pathToFileURL(file).href);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_REQUIRE_ESM') return importEsm(file, fresh);
     throw e;
   }
 }
@@ -68,6 +127,8 @@ function moduleExports(mod: unknown): PluginModuleExports {
 
 function resolveEntry(full: string): string {
   if (!fs.statSync(full).isDirectory()) return full;
+  // Throws EACCES with the path when the directory cannot be read.
+  fs.readdirSync(full);
   const pkgFile = path.join(full, 'package.json');
   if (fs.existsSync(pkgFile)) {
     const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { main?: string };
@@ -80,6 +141,19 @@ function resolveEntry(full: string): string {
   throw new Error('directory has neither a package.json "main" nor an index file');
 }
 
+/**
+ * The `RawBodies` export as a mode: absent means a kong-js-pdk module, which must keep getting
+ * what kong-js-pdk gives it; a value that is no mode is refused rather than guessed at.
+ */
+export function rawBodyModeOf(exports: { RawBodies?: unknown }): RawBodyMode {
+  const v = exports.RawBodies;
+  if (v === undefined) return 'kong-js-pdk';
+  const mode = RAW_BODY_MODES.find((m) => m === v);
+  if (mode === undefined)
+    throw new Error(`RawBodies must be ${RAW_BODY_MODES.map((m) => `'${m}'`).join(' or ')}, not ${JSON.stringify(v)}`);
+  return mode;
+}
+
 /** The phases a plugin class implements (own or inherited methods), in Kong's order. */
 export function implementedPhases(cls: PluginClass): Phase[] {
   const proto = cls.prototype as Record<string, unknown>;
@@ -87,9 +161,18 @@ export function implementedPhases(cls: PluginClass): Phase[] {
 }
 
 /** Loads one plugin file or directory. */
-export async function loadPlugin(full: string): Promise<LoadedPlugin> {
+export async function loadPlugin(file: string, options: LoadOptions = {}): Promise<LoadedPlugin> {
+  // require() takes a relative path for a package name: make it absolute.
+  const full = path.resolve(file);
   const entry = resolveEntry(full);
-  const exports = moduleExports(await importModule(entry));
+  let mod: unknown;
+  try {
+    mod = await importModule(entry, options.fresh === true);
+  } catch (e) {
+    const located = syntaxErrorReason(e, entry);
+    throw located === undefined ? e : new Error(located, { cause: e });
+  }
+  const exports = moduleExports(mod);
   const base = pluginBaseName(full);
   const name = (typeof exports.Name === 'string' && exports.Name ? exports.Name : base).toLowerCase();
   return {
@@ -99,6 +182,7 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
     minKongVersion: typeof exports.MinKongVersion === 'string' ? exports.MinKongVersion : undefined,
     version: exports.Version === undefined ? undefined : String(exports.Version),
     priority: exports.Priority ?? 0,
+    rawBodies: rawBodyModeOf(exports),
     phases: implementedPhases(exports.Plugin),
     // No Schema export: a .schema.json sidecar, else (TypeScript) the schema derived from its config type.
     schemaFields: Array.isArray(exports.Schema) ? exports.Schema : implicitSchemaFields(entry),
@@ -116,14 +200,20 @@ export async function loadPlugin(full: string): Promise<LoadedPlugin> {
  * one-plugin-per-server mode Kong queries every plugin's server at start, and loading the whole
  * directory for each would make start-up quadratic in the number of plugins.
  */
-export async function loadPluginDir(dir: string, options: { only?: string } = {}): Promise<LoadResult> {
+export async function loadPluginDir(
+  directory: string,
+  options: LoadOptions & { only?: string } = {},
+): Promise<LoadResult> {
+  const dir = path.resolve(directory);
+  if (options.fresh) forgetModulesUnder(dir);
+  const load = { fresh: options.fresh === true };
   const entries = pluginEntries(dir);
   const only = options.only?.toLowerCase();
   if (only !== undefined) {
     const named = entries.filter((e) => withoutPluginExtension(e).toLowerCase() === only);
     for (const name of named) {
       try {
-        const plugin = await loadPlugin(path.join(dir, name));
+        const plugin = await loadPlugin(path.join(dir, name), load);
         if (plugin.name === only) return { plugins: new Map([[only, plugin]]), failures: [] };
       } catch {
         // Fall back to the whole directory, which reports the failure in context.
@@ -135,7 +225,7 @@ export async function loadPluginDir(dir: string, options: { only?: string } = {}
   for (const name of entries) {
     const full = path.join(dir, name);
     try {
-      const plugin = await loadPlugin(full);
+      const plugin = await loadPlugin(full, load);
       const clash = plugins.get(plugin.name);
       if (clash) throw new Error(`plugin name '${plugin.name}' is already taken by ${clash.path}`);
       plugins.set(plugin.name, plugin);

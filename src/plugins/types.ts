@@ -1,6 +1,7 @@
 /** What a loaded plugin is to the server. */
 import type { Phase } from '../../generated/index.js';
 import type { ConfigValidator } from '../schema/validator.js';
+import type { RawBodyMode } from './module-types.js';
 
 /** A plugin's class: `new Plugin(config)`. */
 export type PluginClass = new (config: unknown) => object;
@@ -14,6 +15,8 @@ export interface PluginModuleExports {
   Schema?: unknown[];
   /** The oldest Kong the plugin targets (a kong-ts-pdk extension; checked at dump time). */
   MinKongVersion?: string;
+  /** How its handlers receive raw bodies (a kong-ts-pdk extension; absent: as kong-js-pdk). */
+  RawBodies?: unknown;
 }
 
 /** A plugin the server can start instances of. */
@@ -28,6 +31,8 @@ export interface LoadedPlugin {
   readonly minKongVersion: string | undefined;
   readonly version: string | undefined;
   readonly priority: number;
+  /** How its handlers receive raw bodies: from its `RawBodies` export, else as kong-js-pdk. */
+  readonly rawBodies: RawBodyMode;
   /** The phases its class implements, in Kong's order. */
   readonly phases: readonly Phase[];
   /** The `Schema` export: Kong schema fields of the plugin's config record. */

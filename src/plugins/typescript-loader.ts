@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import Module from 'node:module';
+import { lazyEsbuild } from './lazy-esbuild.js';
 
 let registered = false;
 
@@ -14,8 +15,7 @@ type CompilableModule = Module & { _compile(code: string, filename: string): voi
 export function registerTypeScriptLoader(): void {
   if (registered) return;
   registered = true;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  const esbuild = lazyEsbuild();
   const extensions = (Module as unknown as { _extensions: Record<string, (m: Module, f: string) => void> })._extensions;
   const compile = (m: Module, filename: string): void => {
     const source = fs.readFileSync(filename, 'utf8');
@@ -24,7 +24,9 @@ export function registerTypeScriptLoader(): void {
       format: 'cjs',
       target: 'node20',
       sourcefile: filename,
+      // Stack traces point at the plugin's own lines once source maps are on (see the loader).
       sourcemap: 'inline',
+      sourcesContent: false,
     });
     (m as CompilableModule)._compile(out.code, filename);
   };

@@ -69,7 +69,7 @@ function readSidecar(file: string): unknown[] {
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   const fields = configFieldsOf((doc as { kong?: unknown } | null)?.kong);
   if (!fields)

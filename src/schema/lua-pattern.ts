@@ -291,7 +291,8 @@ function regexSet(src: string, start: number): { lua: string; end: number } {
     }
     const e = src[i + 1]!;
     i += 2;
-    if (CONTROL_ESCAPES[e] !== undefined) return CONTROL_ESCAPES[e]!;
+    const control = CONTROL_ESCAPES[e];
+    if (control !== undefined) return control;
     if (/[A-Za-z0-9]/.test(e)) return `\\${e}`;
     return e;
   };

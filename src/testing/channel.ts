@@ -6,7 +6,19 @@
  */
 import * as net from 'node:net';
 import { encode } from '@msgpack/msgpack';
-import { dispatch, RpcCallError, type RpcHandlers } from '../../generated/index.js';
+import {
+  dispatch,
+  RpcCallError,
+  RpcErrors,
+  type EventReply,
+  type RpcArgs,
+  type RpcCall,
+  type RpcHandlers,
+  type RpcMethodName,
+  type RpcResult,
+  type StepMethodName,
+  withoutContractPhrase,
+} from '../../generated/index.js';
 import { errorText } from '../log.js';
 import { encodeRequest, encodeResponse, MessageDecoder } from '../wire/index.js';
 
@@ -20,13 +32,37 @@ export class RpcReplyError extends Error {
 /** Kong's side of one connection to the plugin server. */
 export interface RpcChannel {
   /**
-   * Sends `[0, msgid, method, [param]]` and resolves with the reply's result (rejects with
-   * {@link RpcReplyError} for an error reply). `strData` instead sends a Step whose `Data` is
-   * a msgpack *str* holding these bytes, as Kong 2.x sends raw bodies.
+   * Sends `[0, msgid, method, args]` and resolves with the reply's result (rejects with
+   * {@link RpcReplyError} for an error reply); params and result are typed from the IDL.
    */
-  call(method: string, param: unknown, strData?: { eventId: number; bytes: Buffer }): Promise<unknown>;
+  readonly call: RpcCall;
+  /** Sends a Step whose `Data` is a msgpack *str* holding `bytes`, as Kong 2.x sends raw bodies. */
+  stepWithStr(method: StepMethodName, eventId: number, bytes: Buffer): Promise<EventReply>;
   /** Closes the connection. */
   close(): void;
+}
+
+/**
+ * One request/reply exchange at a time; subclasses move the bytes. The reply's result is
+ * trusted to have the IDL's shape: the server under test encoded it from the generated types.
+ */
+abstract class Exchange {
+  private msgid = 0;
+
+  readonly call: RpcCall = <M extends RpcMethodName>(method: M, ...args: RpcArgs<M>): Promise<RpcResult<M>> =>
+    this.exchange((id) => asBuffer(encodeRequest(id, method, args))) as Promise<RpcResult<M>>;
+
+  stepWithStr(method: StepMethodName, eventId: number, bytes: Buffer): Promise<EventReply> {
+    return this.exchange((id) => encodeStepWithStrData(id, method, eventId, bytes)) as Promise<EventReply>;
+  }
+
+  private exchange(encodeWith: (msgid: number) => Buffer): Promise<unknown> {
+    const msgid = ++this.msgid;
+    return this.send(msgid, encodeWith(msgid));
+  }
+
+  /** Sends one encoded request and resolves with its reply's result. */
+  protected abstract send(msgid: number, bytes: Buffer): Promise<unknown>;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -81,25 +117,23 @@ function replyResult(m: unknown[], msgid: number): unknown {
  * reply encoded with `encodeResponse` and decoded again on Kong's side — the connection code
  * without the socket.
  */
-export class MemoryChannel implements RpcChannel {
-  private msgid = 0;
+export class MemoryChannel extends Exchange implements RpcChannel {
   private readonly serverSide = new MessageDecoder();
   private readonly kongSide = new MessageDecoder();
 
-  constructor(private readonly handlers: RpcHandlers) {}
+  constructor(private readonly handlers: RpcHandlers) {
+    super();
+  }
 
-  async call(method: string, param: unknown, strData?: { eventId: number; bytes: Buffer }): Promise<unknown> {
-    const msgid = ++this.msgid;
-    const bytes = strData
-      ? encodeStepWithStrData(msgid, method, strData.eventId, strData.bytes)
-      : asBuffer(encodeRequest(msgid, method, [param]));
+  protected async send(msgid: number, bytes: Buffer): Promise<unknown> {
     const request = one(this.serverSide, bytes, 'the server');
     let error: string | null = null;
     let result: unknown = null;
     try {
       result = await dispatch(this.handlers, request[2], request[3]);
     } catch (e) {
-      error = e instanceof RpcCallError ? e.message : `internal error: ${errorText(e)}`;
+      // As the server's connection answers a handler failure (src/server/connection.ts).
+      error = e instanceof RpcCallError ? e.message : withoutContractPhrase(RpcErrors.InternalError(errorText(e)));
     }
     return replyResult(
       one(this.kongSide, asBuffer(encodeResponse(request[1] as number, error, result)), 'the kit'),
@@ -111,8 +145,7 @@ export class MemoryChannel implements RpcChannel {
 }
 
 /** A channel over a unix socket: one connection, one request at a time (as Kong uses each pooled connection). */
-export class SocketChannel implements RpcChannel {
-  private msgid = 0;
+export class SocketChannel extends Exchange implements RpcChannel {
   private readonly decoder = new MessageDecoder();
   private waiting: { msgid: number; resolve(v: unknown): void; reject(e: unknown): void } | undefined;
   private closed = false;
@@ -120,6 +153,7 @@ export class SocketChannel implements RpcChannel {
   readonly notifications: unknown[] = [];
 
   private constructor(private readonly socket: net.Socket) {
+    super();
     socket.on('data', (chunk: Buffer) => {
       for (const r of this.decoder.push(chunk)) {
         const w = this.waiting;
@@ -163,17 +197,12 @@ export class SocketChannel implements RpcChannel {
     w?.reject(e);
   }
 
-  call(method: string, param: unknown, strData?: { eventId: number; bytes: Buffer }): Promise<unknown> {
+  protected send(msgid: number, bytes: Buffer): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the connection to the server is closed'));
     if (this.waiting) return Promise.reject(new Error('one request at a time per connection'));
-    const msgid = ++this.msgid;
     return new Promise((resolve, reject) => {
       this.waiting = { msgid, resolve, reject };
-      this.socket.write(
-        strData
-          ? encodeStepWithStrData(msgid, method, strData.eventId, strData.bytes)
-          : encodeRequest(msgid, method, [param]),
-      );
+      this.socket.write(bytes);
     });
   }
 

@@ -27,7 +27,7 @@ function fieldsOf(schemaFields: readonly unknown[]): [string, FieldDef][] {
     const keys = Object.keys(item);
     if (keys.length !== 1) continue;
     const def = item[keys[0]!];
-    if (isPlainObject(def)) out.push([keys[0]!, def as FieldDef]);
+    if (isPlainObject(def)) out.push([keys[0]!, def]);
   }
   return out;
 }

@@ -62,5 +62,5 @@ export function makeConsumer(partial: Partial<Consumer> = {}): Consumer {
 
 /** A credential as an auth plugin would pass it to `kong.client.authenticate` (a fresh id unless given). */
 export function makeCredential(partial: Partial<Credential> = {}): Credential {
-  return { id: randomUUID(), ...partial } as Credential;
+  return { id: randomUUID(), ...partial };
 }

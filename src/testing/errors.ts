@@ -20,6 +20,8 @@ export type KitErrorKind =
 export class KitError extends Error {
   /** What the result looked like when the run failed (calls, logs, …), for diagnosis. */
   result: unknown;
+  /** For `rpc-error`: the server's error text. */
+  rpcError: string | undefined;
 
   constructor(
     /** Why the run failed. */

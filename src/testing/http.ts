@@ -2,7 +2,7 @@
  * HTTP pieces of the fake Kong: URLs, nginx-style query arguments, lower-cased header
  * multimaps, and the encodings `kong.service.request.set_query`/`set_body` use.
  */
-import type { MultiMap } from '../../generated/index.js';
+import { FAIL_CLOSED_RESPONSE, type MultiMap } from '../../generated/index.js';
 
 /** A parsed request URL. */
 export interface ParsedUrl {
@@ -189,7 +189,7 @@ export const ERROR_MESSAGES: Readonly<Record<number, string>> = {
   416: 'Range not satisfiable',
   417: 'Expectation failed',
   429: 'Too many requests',
-  500: 'An unexpected error occurred',
+  500: FAIL_CLOSED_RESPONSE.body.message,
   501: 'Not implemented',
   502: 'An invalid response was received from the upstream server',
   503: 'The upstream server is currently unavailable',

@@ -23,7 +23,14 @@
  * ```
  */
 export { connectPlugin, loadPlugin, PluginKit, KongRequest } from './kit.js';
-export { FakeKong, SIMULATED_FUNCTIONS, type Answer, type FakeKongOptions } from './simulator.js';
+export {
+  DEFAULT_CLIENT_BODY_BUFFER_SIZE,
+  FakeKong,
+  SIMULATED_FUNCTIONS,
+  type Answer,
+  type FakeKongOptions,
+  type PdkState,
+} from './fake-kong/index.js';
 export { KitError, kongRaises, pdkError, type KitErrorKind, KongRaise, NilErr, NotSimulated } from './errors.js';
 export {
   DEFAULT_ROUTE_ID,

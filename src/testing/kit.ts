@@ -8,24 +8,30 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  CONTRACT_PHRASE,
+  EXIT_PHASES,
+  FAIL_CLOSED_RESPONSE,
   PDK_FUNCTIONS,
   PHASES,
   type EventReply,
-  type PdkCall,
   type Phase,
   type PluginInfo,
+  type RpcArgs,
+  type RpcMethodName,
+  type RpcResult,
+  type StepMethodName,
 } from '../../generated/index.js';
 import { createLogger, errorText } from '../log.js';
 import type { PluginErrorReport } from '../options.js';
-import { implementedPhases, loadPlugin as loadPluginFile, loadPluginDir } from '../plugins/loader.js';
-import type { PluginModule } from '../plugins/module-types.js';
+import { implementedPhases, loadPlugin as loadPluginFile, loadPluginDir, rawBodyModeOf } from '../plugins/loader.js';
+import type { LoadablePluginModule } from '../plugins/module-types.js';
 import type { LoadedPlugin, PluginClass } from '../plugins/types.js';
 import { PluginServer } from '../server/server.js';
 import { MemoryChannel, RpcReplyError, SocketChannel, type RpcChannel } from './channel.js';
 import { completeConfig, startInstanceConfig } from './config.js';
 import { KitError, KongRaise, NotSimulated } from './errors.js';
 import { deepCopy } from './lua.js';
-import { FakeKong, kongName, type Answer } from './simulator.js';
+import { DEFAULT_CLIENT_BODY_BUFFER_SIZE, FakeKong, kongName, type Answer } from './fake-kong/index.js';
 import type { KitOptions, PdkCallRecord, RequestSpec, RunResult, SkippedPhase } from './types.js';
 
 /** What every kit of one loaded plugin shares: the server, the connection, the server's log. */
@@ -39,7 +45,11 @@ interface Backend {
   closed: boolean;
 }
 
-const EXIT_PHASES: ReadonlySet<Phase> = new Set(['rewrite', 'access', 'preread']);
+/** The Step variant Kong answers `method`'s result with (plain Step for a method Kong does not know). */
+function stepFor(method: string): StepMethodName {
+  // PdkFunctionInfo.step is typed string; the generator writes only Step method names there.
+  return (PDK_FUNCTIONS.get(method)?.step ?? 'plugin.Step') as StepMethodName;
+}
 
 function mergeSpecs(base: RequestSpec | undefined, spec: RequestSpec): RequestSpec {
   if (!base) return spec;
@@ -100,6 +110,7 @@ export class PluginKit<Config = Record<string, unknown>> {
       vault: o.vault ?? {},
       overrides: o.overrides ?? {},
       pluginId: this.pluginId,
+      clientBodyBufferSize: o.clientBodyBufferSize ?? DEFAULT_CLIENT_BODY_BUFFER_SIZE,
     });
     return new KongRequest(this, kong);
   }
@@ -119,12 +130,16 @@ export class PluginKit<Config = Record<string, unknown>> {
   }
 
   /** Sends one RPC as Kong, with the kit's timeout. @internal */
-  async rpc(
-    method: string,
-    param: unknown,
-    strData?: { eventId: number; bytes: Buffer },
-    onTimeout?: () => void,
-  ): Promise<unknown> {
+  rpc<M extends RpcMethodName>(method: M, args: RpcArgs<M>, onTimeout?: () => void): Promise<RpcResult<M>> {
+    return this.timed(method, () => this.backend.channel.call(method, ...args), onTimeout);
+  }
+
+  /** Sends a Step whose `Data` is a msgpack str of `bytes` (Kong 2.x raw bodies), with the kit's timeout. @internal */
+  stepWithStr(method: StepMethodName, eventId: number, bytes: Buffer, onTimeout?: () => void): Promise<EventReply> {
+    return this.timed(method, () => this.backend.channel.stepWithStr(method, eventId, bytes), onTimeout);
+  }
+
+  private async timed<T>(method: string, send: () => Promise<T>, onTimeout: (() => void) | undefined): Promise<T> {
     const ms = this.options.timeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -139,13 +154,13 @@ export class PluginKit<Config = Record<string, unknown>> {
       }, ms);
     });
     try {
-      return await Promise.race([this.backend.channel.call(method, param, strData), timeout]);
+      return await Promise.race([send(), timeout]);
     } catch (e) {
-      if (e instanceof RpcReplyError)
-        throw Object.assign(
-          new KitError('rpc-error', `${method}: the plugin server answered with an error: ${e.message}`),
-          { rpcError: e.message },
-        );
+      if (e instanceof RpcReplyError) {
+        const err = new KitError('rpc-error', `${method}: the plugin server answered with an error: ${e.message}`);
+        err.rpcError = e.message;
+        throw err;
+      }
       throw e;
     } finally {
       clearTimeout(timer);
@@ -155,10 +170,12 @@ export class PluginKit<Config = Record<string, unknown>> {
   /** The instance for this configuration, started on first use (Kong's StartInstance). @internal */
   async instanceId(): Promise<number> {
     if (this.instance !== undefined) return this.instance;
-    const info = (await this.rpc('plugin.StartInstance', {
-      Name: this.info.Name,
-      Config: startInstanceConfig(this.config as Record<string, unknown>, this.info.Name, this.pluginId),
-    })) as { Id: number };
+    const info = await this.rpc('plugin.StartInstance', [
+      {
+        Name: this.info.Name,
+        Config: startInstanceConfig(this.config as Record<string, unknown>, this.info.Name, this.pluginId),
+      },
+    ]);
     this.instance = info.Id;
     this.brokenReason = this.backend.pluginErrors.find(
       (r) => r.instanceId === info.Id && r.eventId === undefined,
@@ -201,7 +218,7 @@ export class PluginKit<Config = Record<string, unknown>> {
     if (this.backend.closed) return;
     if (this.instance !== undefined) {
       try {
-        await this.rpc('plugin.CloseInstance', this.instance);
+        await this.rpc('plugin.CloseInstance', [this.instance]);
       } catch {
         // already gone
       }
@@ -288,15 +305,12 @@ export class KongRequest<Config = Record<string, unknown>> {
 
   private async handleEvent(phase: Phase): Promise<EventReply> {
     const send = async () =>
-      this.kit.rpc('plugin.HandleEvent', {
-        InstanceId: await this.kit.instanceId(),
-        EventName: phase,
-      }) as Promise<EventReply>;
+      this.kit.rpc('plugin.HandleEvent', [{ InstanceId: await this.kit.instanceId(), EventName: phase }]);
     try {
       return await send();
     } catch (e) {
       // Kong's answer to "no plugin instance": start the instance again and redo the event.
-      if (e instanceof KitError && /no plugin instance/i.test(String((e as { rpcError?: string }).rpcError ?? ''))) {
+      if (e instanceof KitError && e.rpcError?.toLowerCase().includes(CONTRACT_PHRASE)) {
         this.kit.forgetInstance();
         return send();
       }
@@ -311,11 +325,12 @@ export class KongRequest<Config = Record<string, unknown>> {
     const mark = this.kit.logLines.length;
     let reply = await this.handleEvent(phase);
     const eventId = reply.EventId;
-    const step = (method: string, param: unknown, strData?: { eventId: number; bytes: Buffer }) =>
-      this.kit.rpc(method, param, strData, () => this.kit.abandonEvent(eventId)) as Promise<EventReply>;
+    const abandon = () => this.kit.abandonEvent(eventId);
+    const step = (method: StepMethodName, data?: unknown) =>
+      this.kit.rpc(method, [data === undefined ? { EventId: eventId } : { EventId: eventId, Data: data }], abandon);
     try {
       while (reply.Data !== 'ret') {
-        const call = reply.Data as PdkCall;
+        const call = reply.Data;
         const record: PdkCallRecord = { phase, method: call.Method, args: call.Args, outcome: 'value' };
         this.calls.push(record);
         const answer = this.answer(record, eventId);
@@ -324,30 +339,27 @@ export class KongRequest<Config = Record<string, unknown>> {
           record.outcome = 'exit';
           break;
         }
-        const stepMethod = PDK_FUNCTIONS.get(call.Method)?.step ?? 'plugin.Step';
+        const stepMethod = stepFor(call.Method);
         if (answer.kind === 'unknown-method') {
           record.outcome = 'unknown-method';
           record.step = 'plugin.Step';
-          reply = await step('plugin.Step', { EventId: eventId });
+          reply = await step('plugin.Step');
         } else if (answer.kind === 'nil-err') {
           record.outcome = 'nil-err';
           record.error = answer.message;
           if (kong.isKong2) {
             record.step = 'plugin.StepError';
-            reply = await step('plugin.StepError', { EventId: eventId, Data: answer.message });
+            reply = await this.kit.rpc('plugin.StepError', [{ EventId: eventId, Data: answer.message }], abandon);
           } else {
             record.step = stepMethod;
-            reply = await step(stepMethod, { EventId: eventId });
+            reply = await step(stepMethod);
           }
         } else {
           record.step = stepMethod;
           record.result = answer.value;
           reply = answer.strBytes
-            ? await step(stepMethod, undefined, { eventId, bytes: answer.strBytes })
-            : await step(
-                stepMethod,
-                answer.value === undefined ? { EventId: eventId } : { EventId: eventId, Data: answer.value },
-              );
+            ? await this.kit.stepWithStr(stepMethod, eventId, answer.strBytes, abandon)
+            : await step(stepMethod, answer.value);
         }
       }
     } finally {
@@ -378,7 +390,7 @@ export class KongRequest<Config = Record<string, unknown>> {
       record.outcome = 'raised';
       record.error = message;
       const consequence = EXIT_PHASES.has(record.phase)
-        ? 'Kong stops running the plugin for this request and the client gets HTTP 500 "An unexpected error occurred"'
+        ? `Kong stops running the plugin for this request and the client gets HTTP ${FAIL_CLOSED_RESPONSE.status} "${FAIL_CLOSED_RESPONSE.body.message}"`
         : 'Kong stops running the plugin for this request and logs the error';
       throw new KitError(
         'kong-raised',
@@ -431,9 +443,9 @@ export class KongRequest<Config = Record<string, unknown>> {
 }
 
 function checkedConfig(info: PluginInfo, config: Record<string, unknown>, validate: boolean): Record<string, unknown> {
-  const fields = ((
-    (info.Schema.fields as unknown[] | undefined)?.[0] as { config?: { fields?: unknown[] } } | undefined
-  )?.config?.fields ?? []) as unknown[];
+  const fields =
+    ((info.Schema.fields as unknown[] | undefined)?.[0] as { config?: { fields?: unknown[] } } | undefined)?.config
+      ?.fields ?? [];
   const { config: completed, problems } = completeConfig(fields, config);
   if (problems.length && validate) {
     throw new KitError(
@@ -444,7 +456,7 @@ function checkedConfig(info: PluginInfo, config: Record<string, unknown>, valida
   return completed;
 }
 
-function moduleToLoaded<Config>(mod: PluginModule<Config>, name: string | undefined): LoadedPlugin {
+function moduleToLoaded<Config>(mod: LoadablePluginModule<Config>, name: string | undefined): LoadedPlugin {
   if (typeof mod?.Plugin !== 'function')
     throw new KitError('usage', 'the module exports no Plugin class (expected { Plugin, Version, Priority, Schema })');
   const Plugin = mod.Plugin as unknown as PluginClass;
@@ -455,6 +467,7 @@ function moduleToLoaded<Config>(mod: PluginModule<Config>, name: string | undefi
     minKongVersion: mod.MinKongVersion,
     version: mod.Version === undefined ? undefined : String(mod.Version),
     priority: mod.Priority ?? 0,
+    rawBodies: rawBodyModeOf(mod),
     phases: implementedPhases(Plugin),
     schemaFields: Array.isArray(mod.Schema) ? [...mod.Schema] : [],
     Plugin,
@@ -512,7 +525,7 @@ async function loadFromPath(source: string, name: string | undefined): Promise<{
  * Version, schema, …) or the config does not pass its schema.
  */
 export async function loadPlugin<Config = Record<string, unknown>>(
-  source: string | PluginModule<Config>,
+  source: string | LoadablePluginModule<Config>,
   options: KitOptions<Config> = {},
 ): Promise<PluginKit<Config>> {
   const serverLog: string[] = [];
@@ -585,10 +598,16 @@ async function startKit<Config>(
     if (backend.tmpDir) fs.rmSync(backend.tmpDir, { recursive: true, force: true });
   };
   try {
+    const bufferSize = options.clientBodyBufferSize;
+    if (bufferSize !== undefined && !(Number.isInteger(bufferSize) && bufferSize >= 0))
+      throw new KitError(
+        'usage',
+        `clientBodyBufferSize must be a number of bytes (an integer ≥ 0), got ${String(bufferSize)}`,
+      );
     let info: PluginInfo;
     try {
       // What Kong reads from the dump; the server refuses a plugin Kong would refuse.
-      info = (await backend.channel.call('plugin.GetPluginInfo', name)) as PluginInfo;
+      info = await backend.channel.call('plugin.GetPluginInfo', name);
     } catch (e) {
       throw new KitError('config', `plugin.GetPluginInfo: ${errorText(e)}`);
     }

@@ -1,16 +1,18 @@
 /** The public types of the test kit. */
-import type { Consumer, Credential, MultiMap, Phase, Route, Service, UriCaptures } from '../../generated/index.js';
-import type { FakeKong } from './simulator.js';
+import type { Consumer, Credential, Route, Service, UriCaptures } from '../../generated/index.js';
+import type { PdkState } from './fake-kong/state.js';
+import type { UpstreamResponse } from './records.js';
 
-/** What the service (upstream) answers, for the `response` and `log` phases. */
-export interface UpstreamResponse {
-  /** Default 200. */
-  status?: number;
-  /** Names are lower-cased; a list sets the header several times. */
-  headers?: Record<string, string | number | string[]>;
-  /** Default empty. An object or array is sent as JSON (and `content-type: application/json` added). */
-  body?: string | Buffer | Uint8Array | Record<string, unknown> | unknown[];
-}
+export type {
+  ExitInfo,
+  LogLine,
+  PdkCallRecord,
+  ResponseSnapshot,
+  RunResult,
+  ServiceRequestSnapshot,
+  SkippedPhase,
+  UpstreamResponse,
+} from './records.js';
 
 /**
  * Scripts one PDK function. It receives the call's arguments as they crossed MessagePack and
@@ -18,7 +20,7 @@ export interface UpstreamResponse {
  * `(nil, err)`, or throws `kongRaises(msg)` for a Lua error. Overrides run after the phase
  * check, before the simulator's own behaviour.
  */
-export type PdkOverride = (args: unknown[], kong: FakeKong) => unknown;
+export type PdkOverride = (args: unknown[], kong: PdkState) => unknown;
 
 /** Overrides by PDK function name, Kong's (`kong.vault.update`) or the client's (`kong.request.getHeader`). */
 export type PdkOverrides = Record<string, PdkOverride>;
@@ -43,9 +45,10 @@ export interface RequestSpec {
    */
   body?: string | Buffer | Uint8Array | Record<string, unknown> | unknown[];
   /**
-   * The body was larger than `client_body_buffer_size` and nginx buffered it to a file:
-   * `kong.request.get_raw_body()` fails (Kong 3.8+ reads the file when given a large enough
-   * `maxAllowedFileSize`).
+   * nginx buffered the body to a temporary file. Default: the body is larger than the kit's
+   * `clientBodyBufferSize` (8192 bytes), as in Kong. Then `kong.request.getRawBody()` fails:
+   * Kong 2.x rejects the call, Kong 3.x raises while packing the nil; Kong 3.8+ reads the file
+   * when given `maxAllowedFileSize` (0 for any size). `true`/`false` force either case.
    */
   bodyInFile?: boolean;
   /** Default 1.1. */
@@ -119,6 +122,12 @@ export interface KitOptions<Config = Record<string, unknown>> {
    * calls (`kong.request.getMethod`, `kong.service.response.*`, `kong.nginx.getVar`, …) raise.
    */
   logPhaseTimer?: boolean;
+  /**
+   * Kong's `nginx_http_client_body_buffer_size` in bytes (default 8192, Kong's `8k`): a request
+   * body larger than this is kept in a temporary file, which `kong.request.getRawBody()` cannot
+   * return before Kong 3.8, and from 3.8 only when given `maxAllowedFileSize`.
+   */
+  clientBodyBufferSize?: number;
   /** Check the config against the plugin's schema as Kong's admin API would. Default true. */
   validateConfig?: boolean;
   /** Fail the run when the plugin's handler throws or its constructor fails. Default true. */
@@ -131,138 +140,4 @@ export interface KitOptions<Config = Record<string, unknown>> {
   upstreams?: string[];
   /** Values of vault references, `{vault://env/secret}` → value, for `kong.vault.get`. */
   vault?: Record<string, string>;
-}
-
-/** One PDK call the plugin made, and what the fake Kong did with it. */
-export interface PdkCallRecord {
-  /** The phase it was made in. */
-  phase: Phase;
-  /** Kong's name, e.g. `kong.request.get_header`. */
-  method: string;
-  /** The arguments as they crossed MessagePack. */
-  args: unknown[];
-  /**
-   * `value`: answered; `nil-err`: Kong's `(nil, err)`; `exit`: ended the request (never
-   * answered); `raised`: Kong raised a Lua error; `not-simulated`: the kit cannot answer it;
-   * `unknown-method`: this Kong version has no such function (answered nil).
-   */
-  outcome: 'value' | 'nil-err' | 'exit' | 'raised' | 'not-simulated' | 'unknown-method';
-  /** The Step method Kong answered with (`plugin.StepMultiMap`, …). */
-  step?: string;
-  /** The `Data` sent back (undefined for nil). */
-  result?: unknown;
-  /** The error text, for `nil-err` and `raised`. */
-  error?: string;
-}
-
-/** One `kong.log*` line. */
-export interface LogLine {
-  phase: Phase;
-  /** The function used: `notice` for `kong.log(…)`, `err`, `warn`, `inspect`, `deprecation`, …. */
-  level: string;
-  /** The line as Kong writes it: the arguments' Lua `tostring`s concatenated (tables print as `table: 0x…`). */
-  message: string;
-  /** The arguments as they crossed MessagePack. */
-  args: unknown[];
-}
-
-/** How the request was ended by `kong.response.exit` or `kong.response.error`. */
-export interface ExitInfo {
-  phase: Phase;
-  via: 'exit' | 'error';
-  status: number;
-  /** The body the plugin passed (an object for a table Kong JSON-encodes; for `error`, `{message}`). */
-  body: unknown;
-  /** The headers the plugin passed (names lower-cased). */
-  headers: Record<string, string | string[]>;
-  /** The bytes the client receives. */
-  rawBody: Buffer;
-}
-
-/** The response the client gets. */
-export interface ResponseSnapshot {
-  status: number;
-  /** Lower-cased names, every value a list. */
-  headers: MultiMap;
-  body: Buffer;
-  /** Who produced it, as `kong.response.getSource` says. */
-  source: 'service' | 'exit' | 'error';
-  /** The first value of a header. */
-  header(name: string): string | undefined;
-}
-
-/** The request as it goes (or would go) to the service, after the plugin's changes. */
-export interface ServiceRequestSnapshot {
-  method: string;
-  scheme: string;
-  host: string;
-  port: number;
-  path: string;
-  /** The raw query string, without `?`. */
-  query: string;
-  /** The query parsed (a flag is `[]`). */
-  queryArgs: Record<string, (string | true)[]>;
-  /** Lower-cased names, every value a list. */
-  headers: MultiMap;
-  body: Buffer;
-  /** The first value of a header. */
-  header(name: string): string | undefined;
-  /** `kong.service.request.enableBuffering` was called. */
-  bufferingEnabled: boolean;
-  /** `kong.service.setTarget`. */
-  target?: { host: string; port: number };
-  /** `kong.service.setUpstream`. */
-  upstream?: string;
-  /** `kong.service.setRetries`. */
-  retries?: number;
-  /** `kong.service.setTimeouts`, ms. */
-  timeouts?: { connect: number; write: number; read: number };
-  /** `kong.service.setTlsVerify`. */
-  tlsVerify?: boolean;
-  /** `kong.service.setTlsVerifyDepth`. */
-  tlsVerifyDepth?: number;
-}
-
-/** A phase that was not run, and why. */
-export interface SkippedPhase {
-  phase: Phase;
-  reason: string;
-}
-
-/** What a request did, after {@link KongRequest.run}. */
-export interface RunResult {
-  /** Phases run, in order. */
-  ran: Phase[];
-  /** Phases asked for but not run (not implemented, or after an exit). */
-  skipped: SkippedPhase[];
-  /** Set when the plugin ended the request. */
-  exit?: ExitInfo;
-  /** The request reached the service (no exit before it). */
-  proxied: boolean;
-  /** The response the client gets (the service's, changed by the plugin, or the exit). */
-  response: ResponseSnapshot;
-  /** The request to the service, with the plugin's changes. */
-  serviceRequest: ServiceRequestSnapshot;
-  /** Every `kong.log*` line. */
-  logs: LogLine[];
-  /** `kong.ctx.shared` at the end. */
-  ctxShared: Record<string, unknown>;
-  /** `ngx.ctx` values at the end (`kong.nginx.setCtx`). */
-  ngxCtx: Record<string, unknown>;
-  /** The authenticated consumer (given, or set by `kong.client.authenticate`). */
-  consumer?: Consumer;
-  /** The authenticated credential. */
-  credential?: Credential;
-  /** `kong.log.setSerializeValue` entries, applied. */
-  serializeValues: Record<string, unknown>;
-  /** Every PDK call, in order. */
-  calls: PdkCallRecord[];
-  /** Handler exceptions and constructor failures the server reported. */
-  pluginErrors: { phase: Phase; message: string }[];
-  /** The server's log lines during the run. */
-  serverLog: string[];
-  /** The messages of the log lines at `level` (every level when omitted). */
-  logMessages(level?: string): string[];
-  /** The calls to one PDK function (Kong's or the client's name). */
-  callsTo(method: string): PdkCallRecord[];
 }

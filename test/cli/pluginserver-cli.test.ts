@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import { KongConnection, startInstance } from '../helpers/kong-client.js';
 import { runBin, SERVER_BIN, startServerProcess, tempDir, TOOL_BIN } from '../helpers/cli.js';
-import { fixture } from '../helpers/paths.js';
+import { fixture, repoRoot } from '../helpers/paths.js';
 
 const DIR = fixture('cli-plugins');
 const GOOD = ['named-cjs', 'esm-default', 'esm-named', 'js-plugin', 'pkg-plugin', 'ts-plugin'];
@@ -87,11 +87,23 @@ test('case 42: one-plugin mode -dump and --dump print {"Protocol":"MsgPack:1","P
   assert.match(ambiguous.stderr, /-dump needs --plugin/);
 });
 
-test('--help and unknown flags print a clear message and exit 2; -d is required', () => {
-  const help = runBin(SERVER_BIN, ['--help']);
-  assert.equal(help.status, 2);
-  assert.match(help.stderr, /--plugins-directory/);
-  assert.equal(help.text, '');
+test('--help and -h print the flags on stdout and exit 0 (so `--help | less` shows them)', () => {
+  for (const flag of ['--help', '-h']) {
+    const help = runBin(SERVER_BIN, [flag]);
+    assert.equal(help.status, 0, flag);
+    assert.match(help.text, /--plugins-directory/, flag);
+    assert.equal(help.stderr, '', flag);
+  }
+});
+
+test('--version prints the package version on stdout and exits 0', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const r = runBin(SERVER_BIN, ['--version']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.text, `${pkg.version}\n`);
+});
+
+test('unknown flags print a clear message and exit 2; -d is required', () => {
   const bad = runBin(SERVER_BIN, ['-d', DIR, '--frobnicate']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown flag --frobnicate/);

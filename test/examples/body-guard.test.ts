@@ -37,17 +37,63 @@ test('a body over max_bytes ends the request with 413', async () => {
   await kit.close();
 });
 
-test('a body nginx buffered to a file never reaches the "unavailable" branch: Kong 3.x raises on the nil raw body', async () => {
-  const kit = await loadPlugin(file);
+test('a body nginx buffered to a file is read on Kong 3.8+, where getRawBody is given max_bytes', async () => {
+  const kit = await loadPlugin(file, { config: { max_bytes: 65536 } });
+  const body = Buffer.alloc(20_000, 0xfe);
+  const r = await kit.request({ method: 'POST', body }).run();
+  assert.equal(r.callsTo('kong.request.get_raw_body')[0]?.args[0], 65536);
+  assert.equal(r.serviceRequest.header('x-body-sha256'), createHash('sha256').update(body).digest('hex'));
+  await kit.close();
+});
+
+test('a declared Content-Length over max_bytes is refused before the body is read', async () => {
+  const kit = await loadPlugin(file, { config: { max_bytes: 1000 } });
+  const r = await kit.request({ method: 'POST', body: Buffer.alloc(50_000) }).run();
+  assert.equal(r.exit?.status, 413);
+  assert.deepEqual(r.exit?.body, { message: 'body of 50000 bytes exceeds 1000' });
+  assert.deepEqual(r.callsTo('kong.request.get_raw_body'), []);
+  await kit.close();
+});
+
+test('Kong 3.0 – 3.7 cannot hand over a body in a file: Kong raises unless client_body_buffer_size holds max_bytes', async () => {
+  const kit = await loadPlugin(file, { kongVersion: '3.7.0' });
   await assert.rejects(
-    kit.request({ method: 'POST', body: 'x'.repeat(100), bodyInFile: true }).run(),
+    kit.request({ method: 'POST', body: 'x'.repeat(10_000) }).run(),
     (e: unknown) => e instanceof KitError && e.kind === 'kong-raised' && /fix_raw cannot pack nil/.test(e.message),
   );
-  // Kong 2.x rejects the call instead: the handler throws, and the server answers Kong as if it had succeeded.
-  const old = await loadPlugin(file, { kongVersion: '2.8.0', failOnPluginError: false });
+  await kit.close();
+  const raised = await loadPlugin(file, { kongVersion: '3.7.0', clientBodyBufferSize: 1048576 });
+  const r = await raised.request({ method: 'POST', body: 'x'.repeat(10_000) }).run();
+  assert.equal(r.serviceRequest.header('x-body-sha256'), createHash('sha256').update('x'.repeat(10_000)).digest('hex'));
+  await raised.close();
+});
+
+test('Kong 2.x rejects the call for a body in a file: the upstream is told the hash is unavailable', async () => {
+  const old = await loadPlugin(file, { kongVersion: '2.8.0' });
   const r = await old.request({ method: 'POST', body: 'x', bodyInFile: true }).run();
-  assert.match(r.pluginErrors[0]?.message ?? '', /did not fit into client body buffer/);
-  assert.equal(r.serviceRequest.header('x-body-sha256'), undefined);
+  assert.deepEqual(r.pluginErrors, []);
+  assert.equal(r.callsTo('kong.request.get_raw_body')[0]?.outcome, 'nil-err');
+  assert.match(r.callsTo('kong.request.get_raw_body')[0]?.error ?? '', /did not fit into client body buffer/);
+  assert.equal(r.serviceRequest.header('x-body-sha256'), 'unavailable');
+  await old.close();
+});
+
+test('a chunked body over max_bytes in a file on Kong 3.8+: Kong refuses to read it and raises (no Content-Length to check first)', async () => {
+  const kit = await loadPlugin(file, { config: { max_bytes: 9000 } });
+  await assert.rejects(
+    kit.request({ method: 'POST', headers: { 'transfer-encoding': 'chunked' }, body: 'x'.repeat(9001) }).run(),
+    (e: unknown) =>
+      e instanceof KitError && e.kind === 'kong-raised' && /request body file too big: 9001 > 9000/.test(e.message),
+  );
+  await kit.close();
+});
+
+test('a chunked body over max_bytes that fits in memory gets 413', async () => {
+  const kit = await loadPlugin(file, { config: { max_bytes: 8 } });
+  const r = await kit.request({ method: 'POST', headers: { 'transfer-encoding': 'chunked' }, body: 'nine byte' }).run();
+  assert.equal(r.exit?.status, 413);
+  assert.deepEqual(r.exit?.body, { message: 'body of 9 bytes exceeds 8' });
+  await kit.close();
 });
 
 test("max_bytes must be within the schema's bounds", async () => {

@@ -2,8 +2,8 @@
 import * as path from 'node:path';
 import ts from 'typescript';
 
-/** Diagnostics of `files` (absolute paths) as readable lines; empty when they type-check. */
-export function typeCheck(files: string[]): string[] {
+/** Diagnostics of `files` (absolute paths) as readable lines, with `extra` options on top; empty when they type-check. */
+export function typeCheck(files: string[], extra: ts.CompilerOptions = {}): string[] {
   const program = ts.createProgram(files, {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
@@ -15,6 +15,7 @@ export function typeCheck(files: string[]): string[] {
     skipLibCheck: true,
     types: ['node'],
     typeRoots: [path.join(__dirname, '..', '..', '..', 'node_modules', '@types')],
+    ...extra,
   });
   return ts.getPreEmitDiagnostics(program).map((d) => {
     const where =

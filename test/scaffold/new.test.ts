@@ -16,7 +16,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNew, scaffoldPlugin } from '../../src/authoring/scaffold.js';
+import { Writable } from 'node:stream';
+import { pdkDependencySpec, runNew, scaffoldPlugin } from '../../src/authoring/scaffold.js';
 import { connectPlugin } from '../../src/testing/index.js';
 import { runBin, SERVER_BIN, startServerProcess } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -150,26 +151,90 @@ describe('scaffoldPlugin', () => {
   });
 });
 
+/** Output streams that keep what a command writes (so the test run shows none of it). */
+function capture(): { io: { out: Writable; err: Writable }; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  return {
+    io: { out: sink((x) => (out += x)), err: sink((x) => (err += x)) },
+    out: () => out,
+    err: () => err,
+  };
+}
+
 describe('runNew (kong-ts-pdk new)', () => {
-  test('writes into ./<name> by default, or --dir', async () => {
+  test('writes into ./<name> by default, or --dir; says what it wrote and what to run next', async () => {
     const cwd = process.cwd();
     const work = path.join(tmp, 'cli');
     fs.mkdirSync(work);
     process.chdir(work);
     try {
-      assert.equal(await runNew(['my_plugin']), 0);
+      const c = capture();
+      assert.equal(await runNew(['my_plugin'], c.io), 0);
       assert.ok(fs.existsSync(path.join(work, 'my_plugin', 'my_plugin.ts')));
-      assert.equal(await runNew(['other', '--dir', 'elsewhere', '--no-project']), 0);
+      assert.match(c.out(), /^wrote my_plugin\/my_plugin\.ts, /);
+      assert.match(c.out(), /\nnext:\n {2}cd my_plugin\n {2}npm install\n/);
+      assert.equal(c.err(), '');
+      assert.equal(await runNew(['other', '--dir', 'elsewhere', '--no-project'], c.io), 0);
       assert.deepEqual(fs.readdirSync(path.join(work, 'elsewhere')).sort(), ['README.md', 'other.test.ts', 'other.ts']);
-      assert.equal(await runNew(['other', '--dir', 'elsewhere']), 1, 'refuses to overwrite');
-      assert.equal(await runNew(['other', '--dir', 'elsewhere', '--force']), 0);
-      assert.equal(await runNew(['Bad Name']), 2);
-      assert.equal(await runNew([]), 2);
-      assert.equal(await runNew(['a', 'b']), 2);
-      assert.equal(await runNew(['x', '--bogus']), 2);
+      assert.equal(await runNew(['other', '--dir', 'elsewhere'], c.io), 1, 'refuses to overwrite');
+      assert.match(c.err(), /kong-ts-pdk new: refusing to overwrite .*other\.ts/);
+      assert.equal(await runNew(['other', '--dir', 'elsewhere', '--force'], c.io), 0);
+      assert.equal(await runNew(['Bad Name'], c.io), 2);
+      assert.match(c.err(), /plugin name "Bad Name" must be lower-case/);
+      assert.equal(await runNew([], c.io), 2);
+      assert.equal(await runNew(['a', 'b'], c.io), 2);
+      assert.equal(await runNew(['x', '--bogus'], c.io), 2);
+      const help = capture();
+      assert.equal(await runNew(['--help'], help.io), 0);
+      assert.match(help.out(), /--pdk <path\|tarball\|version>/);
+      assert.equal(help.err(), '');
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  test('kong-ts-pdk is a dependency (production installs get the server), by default the running copy', () => {
+    const dir = path.join(tmp, 'deps');
+    scaffoldPlugin('deps', dir);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    assert.deepEqual(pkg.dependencies, { 'kong-ts-pdk': `file:${repoRoot}` });
+    assert.equal(pkg.devDependencies['kong-ts-pdk'], undefined);
+  });
+
+  test('--pdk takes a directory or tarball (written relative to the project) or a registry version', async () => {
+    const project = path.join(tmp, 'pdk-project');
+    const tarball = path.join(tmp, 'kong-ts-pdk-9.9.9.tgz');
+    fs.writeFileSync(tarball, '');
+    assert.equal(pdkDependencySpec(project, tarball), 'file:../kong-ts-pdk-9.9.9.tgz');
+    assert.equal(pdkDependencySpec(project, repoRoot), `file:${path.relative(project, repoRoot)}`);
+    assert.equal(pdkDependencySpec(project, '^0.1.0'), '^0.1.0');
+    assert.equal(pdkDependencySpec(project, '0.2.0'), '0.2.0');
+    assert.equal(pdkDependencySpec(project, 'latest'), 'latest');
+    assert.throws(
+      () => pdkDependencySpec(project, path.join(tmp, 'nope')),
+      /no such file or directory, and not a version/,
+    );
+    assert.throws(() => pdkDependencySpec(project, tmp), /has no package\.json/);
+    const c = capture();
+    assert.equal(await runNew(['with-tgz', '--dir', project, '--pdk', tarball], c.io), 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    assert.equal(pkg.dependencies['kong-ts-pdk'], 'file:../kong-ts-pdk-9.9.9.tgz');
+    assert.equal(await runNew(['bad', '--dir', path.join(tmp, 'bad'), '--pdk', 'no/such/thing'], c.io), 2);
+    assert.match(c.err(), /--pdk no\/such\/thing: no such file/);
+    assert.equal(fs.existsSync(path.join(tmp, 'bad')), false, 'nothing written');
   });
 
   test('the generated test imports kong-ts-pdk/testing by default', () => {

@@ -22,7 +22,7 @@ const FIELDS = [
 const ok = (config: unknown) => {
   const r = compileConfigValidator(FIELDS).validate(config);
   assert.ok(r.ok, `refused: ${JSON.stringify(r)}`);
-  return r.config as Record<string, any>;
+  return r.config as Record<string, unknown>;
 };
 const refused = (config: unknown): string => {
   const r = compileConfigValidator(FIELDS).validate(config);
@@ -83,7 +83,7 @@ test('a "__proto__" key stays inert data through normalisation and validation', 
   const r = compileConfigValidator(FIELDS).validate(config);
   // Nested records are strict: the own "__proto__" key is an unknown field there.
   assert.deepEqual(r, { ok: false, message: 'config.limits.__proto__: unknown field' });
-  assert.equal(({} as any).polluted, undefined);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.equal(Object.getPrototypeOf(config), Object.prototype);
 });
 

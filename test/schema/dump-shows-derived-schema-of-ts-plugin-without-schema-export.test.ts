@@ -172,7 +172,10 @@ test('plugins that export Schema: the loader loads neither ts-morph nor ajv', as
     'ts-morph loaded',
   );
   assert.ok(!loaded.some((k) => k.includes(`${path.sep}node_modules${path.sep}ajv${path.sep}`)), 'ajv loaded');
-  assert.ok(!loaded.some((k) => k.includes(`${path.sep}src${path.sep}authoring${path.sep}`)), 'an authoring module loaded');
+  assert.ok(
+    !loaded.some((k) => k.includes(`${path.sep}src${path.sep}authoring${path.sep}`)),
+    'an authoring module loaded',
+  );
   assert.equal(implicitSchemaStats.derived, before.derived);
   assert.equal(implicitSchemaStats.cacheHits, before.cacheHits);
 });

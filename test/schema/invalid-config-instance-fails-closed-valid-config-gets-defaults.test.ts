@@ -45,13 +45,19 @@ const KONG_KEYS = {
   protocols: ['http', 'https'],
 };
 
-async function start(name: string, config: unknown): Promise<{ Id: number; Config: any }> {
+async function start(name: string, config: unknown): Promise<{ Id: number; Config: unknown }> {
   const r = await c.request('plugin.StartInstance', [{ Name: name, Config: JSON.stringify(config) }]);
   assert.equal(r.error, null, `StartInstance must never fail: ${r.error}`);
   return r.result;
 }
 
-async function handle(id: number, phase = 'access'): Promise<{ EventId: number; Data: any }> {
+/** A HandleEvent reply's Data: the plugin's first PDK call (or "ret" when it made none). */
+interface FirstCall {
+  Method: string;
+  Args: [unknown, string, ...unknown[]];
+}
+
+async function handle(id: number, phase = 'access'): Promise<{ EventId: number; Data: FirstCall }> {
   return c.call('HandleEvent', { InstanceId: id, EventName: phase });
 }
 

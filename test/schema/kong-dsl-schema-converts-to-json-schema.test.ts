@@ -13,6 +13,7 @@ import {
   JSON_SCHEMA_DIALECT,
   kongFieldsToJsonSchema,
   kongSchemaToJsonSchema,
+  type JsonSchema,
 } from '../../src/schema/kong-to-json-schema.js';
 import { luaPatternToRegex, regexToLuaPattern } from '../../src/schema/lua-pattern.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
@@ -75,7 +76,7 @@ test("the top level allows Kong's own keys, nested records are strict, optional 
   assert.equal(validate({ name: null }), false, 'a required field is not nullable');
   assert.equal(validate({ name: 'n', opt: { a: 1, b: 2 } }), false);
   assert.equal(schema.additionalProperties, undefined);
-  assert.equal((schema.properties as any).opt.additionalProperties, false);
+  assert.equal((schema.properties as Record<string, JsonSchema>).opt!.additionalProperties, false);
 });
 
 test('every Kong validator attribute maps to its JSON Schema keyword', () => {
@@ -158,10 +159,10 @@ test('a Lua match with no exact regex equivalent is left out with a $comment', (
   const props = kongFieldsToJsonSchema([
     { b: { type: 'string', match: '%b()' } },
     { f: { type: 'string', match: '%f[%w]x' } },
-  ]).properties as Record<string, any>;
-  assert.equal(props.b.pattern, undefined);
-  assert.match(props.b.$comment, /match "%b\(\)" not converted \(%b \(balanced match\)/);
-  assert.match(props.f.$comment, /%f \(frontier\)/);
+  ]).properties as Record<string, JsonSchema>;
+  assert.equal(props.b!.pattern, undefined);
+  assert.match(String(props.b!.$comment), /match "%b\(\)" not converted \(%b \(balanced match\)/);
+  assert.match(String(props.f!.$comment), /%f \(frontier\)/);
 });
 
 test('kongSchemaToJsonSchema takes a whole plugin schema (as in the dump)', () => {

@@ -45,8 +45,8 @@ test('the derived Kong schema passes checkKongSchema (MetaSubSchema rules)', () 
 });
 
 test('tags map as documented: between filled with MAX_SAFE_INTEGER, Lua match, descriptions within 10–500 characters', () => {
-  const f = Object.assign({}, ...derived.kong.fields[0].config.fields) as Record<string, Record<string, any>>;
-  const props = derived.jsonSchema.properties as Record<string, Record<string, any>>;
+  const f = Object.assign({}, ...derived.kong.fields[0].config.fields) as Record<string, Record<string, unknown>>;
+  const props = derived.jsonSchema.properties as Record<string, Record<string, unknown>>;
   // @minimum only: Kong gets the far end, the JSON Schema only what was written.
   assert.deepEqual(f.rate!.between, [0, UNBOUNDED]);
   assert.equal(props.rate!.minimum, 0);

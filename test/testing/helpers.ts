@@ -22,11 +22,12 @@ export function inlinePlugin<C = Record<string, unknown>>(
     });
   }
   return {
-    Plugin: Inline as unknown as PluginModule<C>['Plugin'],
+    Plugin: Inline,
     Name: name,
     Version: '1.0.0',
     Priority: 10,
     Schema: schema,
+    RawBodies: 'buffer',
   };
 }
 

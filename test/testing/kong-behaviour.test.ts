@@ -42,11 +42,8 @@ describe('(nil, err): Kong 3.x answers nil, Kong 2.x answers StepError', () => {
   test("the same on 2.8: the call rejects with a PDKError carrying Kong's text", async () => {
     const r = await attempt((k) => k.service.setUpstream('nowhere'), {}, { kongVersion: '2.8.0' });
     assert.ok(r.error instanceof Error);
-    assert.equal((r.error as Error).name, 'PDKError');
-    assert.match(
-      (r.error as Error).message,
-      /kong\.service\.set_upstream failed: could not find an Upstream named 'nowhere'/,
-    );
+    assert.equal(r.error.name, 'PDKError');
+    assert.match(r.error.message, /kong\.service\.set_upstream failed: could not find an Upstream named 'nowhere'/);
     assert.equal(r.result.calls[0]!.step, 'plugin.StepError');
   });
 

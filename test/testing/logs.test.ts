@@ -4,6 +4,28 @@ import assert from 'node:assert/strict';
 import { loadPlugin } from '../../src/testing/index.js';
 import { inlinePlugin } from './helpers.js';
 
+/** The fields of `kong.log.serialize`'s record these tests read. */
+interface SerializedRecord {
+  request: {
+    method: string;
+    url: string;
+    querystring: unknown;
+    headers: Record<string, unknown>;
+    tls?: { version: string };
+  };
+  response: { status: number };
+  upstream_status: string;
+  latencies: { request: number };
+  consumer?: { username: string };
+  authenticated_entity?: { consumer_id: string };
+  route?: { name: string };
+  service?: { name: string };
+  source: string;
+  tries: unknown[];
+  extra?: unknown;
+  missing?: unknown;
+}
+
 describe('kong.log', () => {
   test('levels, arguments concatenated with Lua tostring (tables print as table: 0x…), phases recorded', async () => {
     const kit = await loadPlugin(
@@ -79,7 +101,7 @@ describe('kong.log.serialize', () => {
       .run();
     assert.equal(typeof text, 'string');
     assert.ok(text.includes('"uri":"\\/v1\\/x?q=1&f"'), 'slashes escaped as cjson does');
-    const rec = JSON.parse(text) as Record<string, any>;
+    const rec = JSON.parse(text) as SerializedRecord;
     assert.equal(rec.request.method, 'REPLACED');
     assert.equal(rec.request.url, 'https://api.test/v1/x?q=1&f');
     assert.deepEqual(rec.request.querystring, { q: '1', f: true });
@@ -87,31 +109,31 @@ describe('kong.log.serialize', () => {
     assert.equal(rec.response.status, 202);
     assert.equal(rec.upstream_status, '202');
     assert.equal(rec.latencies.request, 33);
-    assert.equal(rec.consumer.username, 'dave');
-    assert.equal(rec.authenticated_entity.consumer_id, 'c');
-    assert.equal(rec.route.name, 'test-route');
-    assert.equal(rec.service.name, 'test-service');
+    assert.equal(rec.consumer?.username, 'dave');
+    assert.equal(rec.authenticated_entity?.consumer_id, 'c');
+    assert.equal(rec.route?.name, 'test-route');
+    assert.equal(rec.service?.name, 'test-service');
     assert.deepEqual(rec.extra, { tag: 'first' });
     assert.equal(rec.missing, undefined);
-    assert.equal(rec.request.tls.version, 'TLSv1.3');
+    assert.equal(rec.request.tls?.version, 'TLSv1.3');
     assert.deepEqual(r.serializeValues, { extra: { tag: 'first' } });
   });
 
   test("after an exit the record shows Kong's response and no upstream", async () => {
-    let rec: Record<string, any> = {};
+    let rec: SerializedRecord | undefined;
     const kit = await loadPlugin(
       inlinePlugin({
         access: (k) => k.response.exit(418, 'teapot'),
         log: async (k) => {
-          rec = JSON.parse(await k.log.serialize()) as Record<string, any>;
+          rec = JSON.parse(await k.log.serialize()) as SerializedRecord;
         },
       }),
     );
     await kit.request().run();
-    assert.equal(rec.response.status, 418);
-    assert.equal(rec.upstream_status, '');
-    assert.equal(rec.source, 'kong');
-    assert.deepEqual(rec.tries, []);
+    assert.equal(rec?.response.status, 418);
+    assert.equal(rec?.upstream_status, '');
+    assert.equal(rec?.source, 'kong');
+    assert.deepEqual(rec?.tries, []);
   });
 
   test('is only allowed in the log phase', async () => {
