@@ -40,11 +40,20 @@ function parseArgs(argv: string[]): { sock: string; codec: Codec } {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    if ((a === '-p' || a === '--kong-prefix') && v !== undefined) ((prefix = v), i++);
-    else if (a === '--sock-name' && v !== undefined) ((sockName = v), i++);
-    else if ((a === '-d' || a === '--plugins-directory') && v !== undefined) i++;
-    else if (a === '--codec' && (v === 'generated' || v === 'msgpack')) ((codec = v), i++);
-    else if (a === '--codec') throw new Error(`--codec takes generated or msgpack, not ${String(v)}`);
+    if ((a === '-p' || a === '--kong-prefix') && v !== undefined) {
+      prefix = v;
+      i++;
+    } else if (a === '--sock-name' && v !== undefined) {
+      sockName = v;
+      i++;
+    } else if ((a === '-d' || a === '--plugins-directory') && v !== undefined) {
+      i++;
+    } else if (a === '--codec' && (v === 'generated' || v === 'msgpack')) {
+      codec = v;
+      i++;
+    } else if (a === '--codec') {
+      throw new Error(`--codec takes generated or msgpack, not ${String(v)}`);
+    }
   }
   return { sock: path.join(prefix, sockName), codec };
 }

@@ -195,7 +195,7 @@ function writeEventReply(w: WireWriter, v: EventReply): void {
   w.raw(KEY_EventReply_EventId);
   w.int(v.EventId);
   w.raw(KEY_EventReply_Data);
-  if (v.Data === "ret") { w.raw(LIT_ret); } else { writePdkCall(w, v.Data as PdkCall); }
+  if (v.Data === "ret") { w.raw(LIT_ret); } else { writePdkCall(w, v.Data); }
 }
 
 /**

@@ -106,7 +106,7 @@ class CodecEmitter {
         const members = [...t.members].sort((a, b) => Number(b.kind === 'literal') - Number(a.kind === 'literal'));
         return members
           .map((m, i) => {
-            const body = this.write(m, i === 0 || m.kind !== 'ref' ? v : `${v} as ${m.name}`);
+            const body = this.write(m, v);
             return i === members.length - 1 ? `{ ${body} }` : `if (${this.check(m, v)}) { ${body} } else `;
           })
           .join('');

@@ -263,13 +263,21 @@ export function skipValue(b: Buffer, p: number, end: number): number {
       p += n;
       continue;
     }
-    if (h >= 0x80 && h <= 0x8f) ((owed += 2 * (h & 0x0f)), (p += 1));
-    else if (h >= 0x90 && h <= 0x9f) ((owed += h & 0x0f), (p += 1));
-    else if (h === 0xdc) ((owed += (b[p + 1]! << 8) | b[p + 2]!), (p += 3));
-    else if (h === 0xde) ((owed += 2 * ((b[p + 1]! << 8) | b[p + 2]!)), (p += 3));
-    else if (h === 0xdd) ((owed += b.readUInt32BE(p + 1)), (p += 5));
-    else if (h === 0xdf) ((owed += 2 * b.readUInt32BE(p + 1)), (p += 5));
-    else throw new RangeError(`unexpected byte 0x${h.toString(16)} in MessagePack value`);
+    // Container: its entries are owed (maps owe keys and values), then the header is passed.
+    let entries = -1;
+    let header = 1;
+    if (h >= 0x80 && h <= 0x8f) entries = 2 * (h & 0x0f);
+    else if (h >= 0x90 && h <= 0x9f) entries = h & 0x0f;
+    else if (h === 0xdc || h === 0xde) {
+      entries = ((b[p + 1]! << 8) | b[p + 2]!) * (h === 0xde ? 2 : 1);
+      header = 3;
+    } else if (h === 0xdd || h === 0xdf) {
+      entries = b.readUInt32BE(p + 1) * (h === 0xdf ? 2 : 1);
+      header = 5;
+    }
+    if (entries < 0) throw new RangeError(`unexpected byte 0x${h.toString(16)} in MessagePack value`);
+    owed += entries;
+    p += header;
   }
   if (owed > 0 || p > end) throw new RangeError('truncated MessagePack value');
   return p;

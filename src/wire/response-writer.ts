@@ -115,8 +115,12 @@ export class ResponseWriter implements WireWriter {
       if (c >= 0x80) return this.general1(s); // nothing committed: pos is unchanged
       b[p++] = c;
     }
-    if (len < 32) b[start] = 0xa0 | len;
-    else ((b[start] = 0xd9), (b[start + 1] = len));
+    if (len < 32) {
+      b[start] = 0xa0 | len;
+    } else {
+      b[start] = 0xd9;
+      b[start + 1] = len;
+    }
     this.pos = p;
   }
 
