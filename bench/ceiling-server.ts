@@ -9,6 +9,9 @@
  * decoding, encodeResponse/encodeNotification from src/wire), so the gap to
  * our server is the plugin, the PDK bridge and the event bookkeeping, not the
  * MessagePack library. One socket.write per reply, as in our server.
+ * `--codec msgpack` swaps the codec generated from the IDL for the general
+ * path alone (@msgpack/msgpack behind the same framing), to measure what the
+ * generated codec is worth.
  *
  * Replies:
  *   greeting                 [2, "serverPid", pid] on every connection
@@ -19,24 +22,40 @@
  *   anything else            an error reply
  *
  * Started like the plugin servers: `node dist/bench/ceiling-server.js
- * -d DIR -p PREFIX --sock-name NAME` (-d is accepted and ignored).
+ * -d DIR -p PREFIX --sock-name NAME [--codec generated|msgpack]` (-d is
+ * accepted and ignored).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { MessageDecoder, encodeNotification, encodeResponse } from '../src/wire/index.js';
+import { MessageDecoder, encodeNotification, encodeResponse, encodeResponseGeneral } from '../src/wire/index.js';
 
-function parseArgs(argv: string[]): string {
+/** Which wire codec the ceiling runs on. */
+type Codec = 'generated' | 'msgpack';
+
+function parseArgs(argv: string[]): { sock: string; codec: Codec } {
   let prefix = '.';
   let sockName = 'ceiling.sock';
+  let codec: Codec = 'generated';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
-    if ((a === '-p' || a === '--kong-prefix') && v !== undefined) ((prefix = v), i++);
-    else if (a === '--sock-name' && v !== undefined) ((sockName = v), i++);
-    else if ((a === '-d' || a === '--plugins-directory') && v !== undefined) i++;
+    if ((a === '-p' || a === '--kong-prefix') && v !== undefined) {
+      prefix = v;
+      i++;
+    } else if (a === '--sock-name' && v !== undefined) {
+      sockName = v;
+      i++;
+    } else if ((a === '-d' || a === '--plugins-directory') && v !== undefined) {
+      i++;
+    } else if (a === '--codec' && (v === 'generated' || v === 'msgpack')) {
+      codec = v;
+      i++;
+    } else if (a === '--codec') {
+      throw new Error(`--codec takes generated or msgpack, not ${String(v)}`);
+    }
   }
-  return path.join(prefix, sockName);
+  return { sock: path.join(prefix, sockName), codec };
 }
 
 const HANDLE_DATA = { Method: 'kong.request.get_header', Args: ['host'] };
@@ -85,8 +104,9 @@ function answer(method: unknown, params: unknown): [string | null, unknown] {
   return [`ceiling server: ${String(method)} not supported`, null];
 }
 
-function serve(socket: net.Socket): void {
-  const decoder = new MessageDecoder();
+function serve(socket: net.Socket, codec: Codec): void {
+  const decoder = new MessageDecoder({ generatedReader: codec === 'generated' });
+  const encode = codec === 'generated' ? encodeResponse : encodeResponseGeneral;
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => {
     for (const r of decoder.push(chunk)) {
@@ -96,21 +116,23 @@ function serve(socket: net.Socket): void {
       }
       const msg = r.value as unknown[];
       const [error, result] = answer(msg[2], msg[3]);
-      socket.write(encodeResponse(msg[1] as number, error, result));
+      socket.write(encode(msg[1] as number, error, result));
     }
   });
   socket.write(greeting);
 }
 
 function main(): void {
-  const sock = parseArgs(process.argv.slice(2));
+  const { sock, codec } = parseArgs(process.argv.slice(2));
   try {
     fs.unlinkSync(sock);
   } catch {
     // not there
   }
-  const server = net.createServer(serve);
-  server.listen(sock, () => process.stderr.write(`ceiling server listening on ${sock} (pid ${process.pid})\n`));
+  const server = net.createServer((socket) => serve(socket, codec));
+  server.listen(sock, () =>
+    process.stderr.write(`ceiling server (${codec} codec) listening on ${sock} (pid ${process.pid})\n`),
+  );
   const stop = (): void => {
     server.close();
     try {

@@ -50,6 +50,8 @@ interface Settings {
   metrics: 'off' | 'on' | 'both';
   oursBin: string;
   ceilingBin: string;
+  /** Wire codecs of the ceiling servers to run, one ceiling row each. */
+  ceilingCodecs: CeilingCodec[];
   theirsBin: string;
   out: string;
 }
@@ -99,6 +101,8 @@ function usage(): never {
   --skip LIST             skip phases: idle,echo,cpu,hog,rawbody,soak; "ceiling" drops the ceiling [BENCH_SKIP]
   --only LIST             run only these servers: ours,oursw,metrics,theirs,ceiling (oursw: ours with --workers auto)
   --metrics MODE          off | on (ours serves /metrics) | both (ours with and without, side by side) [BENCH_METRICS, off]
+  --ceiling-codec LIST    the ceiling's wire codec(s): generated (ours), msgpack (@msgpack/msgpack
+                          alone); both = one ceiling row each       [BENCH_CEILING_CODEC, generated]
   --ours-bin PATH         our server's entry script    [BENCH_OURS_BIN, bin/kong-ts-pluginserver]
   --theirs-bin PATH       kong-js-pdk's entry script   [BENCH_THEIRS_BIN, kong-pdk/bin/kong-js-pluginserver]
   --out FILE              Markdown output file         [BENCH_OUT, bench/out/results.md]
@@ -164,6 +168,9 @@ function parseSettings(argv: string[]): Settings {
     }
   }
   const pinRaw = flags.get('pin') ?? env['BENCH_PIN'];
+  const codecsRaw = (pick('ceiling-codec', 'BENCH_CEILING_CODEC') ?? 'generated').split(',').filter((x) => x !== '');
+  if (codecsRaw.length === 0 || codecsRaw.some((x) => x !== 'generated' && x !== 'msgpack')) usage();
+  const ceilingCodecs = [...new Set(codecsRaw)] as CeilingCodec[];
   return {
     quick,
     rounds: Math.max(1, Math.floor(num('rounds', 'BENCH_ROUNDS', 3, 1))),
@@ -191,6 +198,7 @@ function parseSettings(argv: string[]): Settings {
     theirsBin: path.resolve(ROOT, theirsBin),
     // compiled next to this driver from bench/ceiling-server.ts
     ceilingBin: path.join(__dirname, 'ceiling-server.js'),
+    ceilingCodecs,
     out: path.resolve(ROOT, pick('out', 'BENCH_OUT') ?? 'bench/out/results.md'),
   };
 }
@@ -433,12 +441,21 @@ function lastJson<T>(stdout: string): T | null {
 
 /**
  * `oursw`: our server with `--workers auto` (one worker process per CPU); `metrics`: our server
- * with --metrics-listen (the metrics on/off comparison).
+ * with --metrics-listen (the metrics on/off comparison); `ceiling-msgpack`: the ceiling on
+ * @msgpack/msgpack alone.
  */
-type Who = 'ours' | 'oursw' | 'metrics' | 'theirs' | 'ceiling';
+type Who = 'ours' | 'oursw' | 'metrics' | 'theirs' | 'ceiling' | 'ceiling-msgpack';
 
 /** ours in any mode (gets the ours/theirs ratios) */
 const isOurs = (who: Who): boolean => who === 'ours' || who === 'oursw' || who === 'metrics';
+
+/** The ceiling server's `--codec`: ours generated from the IDL, or @msgpack/msgpack alone. */
+type CeilingCodec = 'generated' | 'msgpack';
+
+/** The canned-reply servers, which take part in the echo phase only. */
+function isCeiling(who: Who): boolean {
+  return who === 'ceiling' || who === 'ceiling-msgpack';
+}
 
 class PluginServer {
   proc: ChildProcess | null = null;
@@ -457,7 +474,7 @@ class PluginServer {
     readonly bin: string,
     readonly prefix: string,
     readonly pin: boolean,
-    /** flags every start of this server gets (e.g. `--workers auto`) */
+    /** flags every start of this server gets (e.g. `--workers auto`, the ceiling's codec) */
     readonly baseArgs: string[] = [],
   ) {
     this.sock = path.join(prefix, `${who}.sock`);
@@ -798,12 +815,19 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     for (const s of servers) sums.set(s.who, summarize(runs.get(s.who) ?? []));
     const theirs = sums.get('theirs');
     const ceiling = sums.get('ceiling');
+    const ceilingMsgpack = sums.get('ceiling-msgpack');
     for (const s of servers) {
       const x = sums.get(s.who) as Summary;
       const ours1 = sums.get('ours');
       const ratio = isOurs(s.who) && theirs ? fmtRatio(x.eventsPerS, theirs.eventsPerS) : '';
       const p99ratio = isOurs(s.who) && theirs ? fmtRatio(x.p99, theirs.p99) : '';
-      const ceilRatio = isOurs(s.who) && ceiling ? fmtRatio(x.eventsPerS, ceiling.eventsPerS) : '';
+      // ours against the ceiling on our codec; the generated-codec ceiling against the @msgpack one
+      const ceilRatio =
+        isOurs(s.who) && ceiling
+          ? fmtRatio(x.eventsPerS, ceiling.eventsPerS)
+          : s.who === 'ceiling' && ceilingMsgpack
+            ? `${fmtRatio(x.eventsPerS, ceilingMsgpack.eventsPerS)} (vs @msgpack)`
+            : '';
       const w1Ratio = s.who === 'oursw' && ours1 ? fmtRatio(x.eventsPerS, ours1.eventsPerS) : '';
       rows.push([
         String(conns),
@@ -846,9 +870,13 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
     `Plugin \`bench-echo\`: one access event = \`get_header("host")\` + 3 × \`set_header\` = 5 RPCs ` +
       `(HandleEvent + 4 Steps). Concurrency = connections; ${cfg.rounds} round(s) of ${cfg.duration} s ` +
       `(after ${cfg.warmup} s warm-up) per server, servers alternating; medians shown.` +
-      (servers.some((s) => s.who === 'ceiling')
+      (servers.some((s) => isCeiling(s.who))
         ? ` The ceiling is a bare Node server (\`bench/ceiling-server.ts\`, same wire codec as ours) that answers ` +
-          `the same messages with canned replies — no plugin, no events: the most one Node thread does with this traffic.`
+          `the same messages with canned replies — no plugin, no events: the most one Node thread does with this traffic.` +
+          (servers.some((s) => s.who === 'ceiling-msgpack')
+            ? ` The "@msgpack codec" ceiling runs the general path alone (no codec generated from the IDL); the ` +
+              `ceiling row's last ratio compares the two.`
+            : '')
         : ''),
     ``,
     table(
@@ -883,7 +911,7 @@ async function echoPhase(cfg: Settings, servers: PluginServer[], problems: strin
 async function idlePhase(servers: PluginServer[]): Promise<string> {
   await sleep(3000); // let start-up garbage be collected
   const rows = servers
-    .filter((s) => s.who !== 'ceiling' && s.alive)
+    .filter((s) => !isCeiling(s.who) && s.alive)
     .map((s) => [s.label, String(1 + descendants(s.measurePid).length), fmtMiB(s.rss())]);
   const one = servers.find((s) => s.who === 'ours');
   const many = servers.find((s) => s.who === 'oursw');
@@ -901,7 +929,7 @@ async function idlePhase(servers: PluginServer[]): Promise<string> {
 
 /** The cpu scenario: bench-cpu (6 RSA-2048 verifications per event between its PDK calls). */
 async function cpuPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  const servers = all.filter((s) => !isCeiling(s.who));
   const conns = 64;
   const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
   for (let round = 1; round <= cfg.rounds; round++) {
@@ -982,7 +1010,7 @@ async function cpuPhase(cfg: Settings, all: PluginServer[], problems: string[]):
  * only the events begun while the hog spins (does the server keep answering, and how fast).
  */
 async function hogPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
-  const servers = all.filter((s) => s.who !== 'ceiling');
+  const servers = all.filter((s) => !isCeiling(s.who));
   const conns = 64;
   const hogMs = 3000;
   const before = 2;
@@ -1079,7 +1107,7 @@ async function hogPhase(cfg: Settings, all: PluginServer[], problems: string[]):
 async function rawbodyPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   // the ceiling only knows the echo scenario
   // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
-  const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
+  const servers = all.filter((s) => !isCeiling(s.who) && s.who !== 'oursw');
   const rows: string[][] = [];
   for (const size of cfg.rawbodySizes) {
     const runs = new Map<Who, (Run | Failure)[]>(servers.map((s) => [s.who, []]));
@@ -1180,7 +1208,7 @@ async function withPeakRss<T>(s: PluginServer, fn: () => Promise<T>): Promise<{ 
 
 async function soakPhase(cfg: Settings, all: PluginServer[], problems: string[]): Promise<string> {
   // the ceiling only knows echo; the workers variant is measured in the echo, cpu and hog phases
-  const servers = all.filter((s) => s.who !== 'ceiling' && s.who !== 'oursw');
+  const servers = all.filter((s) => !isCeiling(s.who) && s.who !== 'oursw');
   const rows: string[][] = [];
   for (const s of servers) {
     // a fresh process, so that the figures do not depend on the earlier phases
@@ -1417,7 +1445,23 @@ async function main(): Promise<void> {
   }
   if (wanted('ceiling') && !cfg.skip.has('ceiling') && !cfg.skip.has('echo')) {
     if (fs.existsSync(cfg.ceilingBin)) {
-      servers.push(new PluginServer('ceiling', 'ceiling: bare Node, canned replies', cfg.ceilingBin, prefix, cfg.pin));
+      for (const codec of cfg.ceilingCodecs) {
+        servers.push(
+          codec === 'generated'
+            ? new PluginServer('ceiling', 'ceiling: bare Node, canned replies', cfg.ceilingBin, prefix, cfg.pin, [
+                '--codec',
+                'generated',
+              ])
+            : new PluginServer(
+                'ceiling-msgpack',
+                'ceiling: bare Node, canned replies, @msgpack codec',
+                cfg.ceilingBin,
+                prefix,
+                cfg.pin,
+                ['--codec', 'msgpack'],
+              ),
+        );
+      }
     } else {
       notes.push(
         `ceiling server ${path.relative(ROOT, cfg.ceilingBin)} not found (compile bench/ceiling-server.ts): no ceiling row`,

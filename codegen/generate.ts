@@ -13,6 +13,7 @@ import { emitPdkClient } from './emit/pdk-client.js';
 import { emitPdkIndex } from './emit/pdk-index.js';
 import { emitPdkReference } from './emit/pdk-reference.js';
 import { emitRpc } from './emit/rpc.js';
+import { emitWireCodec } from './emit/wire-codec.js';
 
 /** Generated files by name (relative to the output directory), in a stable order. */
 export type GeneratedFiles = Map<string, string>;
@@ -51,6 +52,7 @@ export const EMITTERS: readonly Emitter[] = [
   { file: 'pdk-index.json', emit: emitPdkIndex },
   { file: 'PDK.md', emit: emitPdkReference },
   { file: 'index.ts', emit: emitIndex },
+  { file: 'wire-codec.ts', emit: emitWireCodec },
 ];
 
 /** Generates every file; throws when emitted code does not parse or misses an IDL entry. */

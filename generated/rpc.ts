@@ -292,6 +292,14 @@ export const RpcErrors = {
     return `message of ${String(size)} bytes exceeds the limit of ${String(limit)} bytes`;
   },
   /**
+   * A request holding more map and array entries than the server's cap (`--max-message-entries`), answered when its msgid could be read: decoding it would hold up every other connection. The connection closes after the reply.
+   *
+   * Sent by the connection layer rather than by a method handler.
+   */
+  TooManyEntries(limit: unknown): string {
+    return `message refused: more than ${String(limit)} map and array entries in one message`;
+  },
+  /**
    * A handler's result that MessagePack cannot carry (a function, a BigInt).
    *
    * Sent by the connection layer rather than by a method handler.
@@ -390,6 +398,7 @@ export const RPC_ERROR_TEXTS = {
   NoPhase: { text: "the Plugin class implements no phase ({phases})", kind: "refusal" },
   MalformedRequest: { text: "malformed request: expected [0, msgid, method, params]", kind: "envelope" },
   MessageTooLarge: { text: "message of {size} bytes exceeds the limit of {limit} bytes", kind: "envelope" },
+  TooManyEntries: { text: "message refused: more than {limit} map and array entries in one message", kind: "envelope" },
   UnencodableReply: { text: "cannot encode reply: {reason}", kind: "envelope" },
   InternalError: { text: "internal error: {reason}", kind: "envelope" },
   ParamCount: { text: "expected 1 param, got {count}", kind: "reason" },

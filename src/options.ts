@@ -15,6 +15,8 @@ export interface ServerOptions {
   sweepIntervalMs: number;
   /** The largest message accepted from Kong; a larger one gets an error reply and the connection is closed. */
   maxMessageBytes: number;
+  /** The most map and array entries (map pairs plus array elements) accepted in one message; a message with more gets an error reply and the connection is closed. */
+  maxMessageEntries: number;
   /** Send `[2, "serverPid", pid]` on every accepted connection (Kong then notices restarts). */
   greeting: boolean;
   /**
@@ -86,6 +88,7 @@ export const DEFAULT_SERVER_OPTIONS: Readonly<
   // Twice a second, so an event is freed within half a second of its TTL.
   sweepIntervalMs: 500,
   maxMessageBytes: 128 * 1024 * 1024,
+  maxMessageEntries: 1_048_576,
   greeting: true,
   socketMode: 0o660,
   listenBacklog: 0x7fffffff,

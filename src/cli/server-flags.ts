@@ -186,6 +186,12 @@ export const SERVER_FLAGS: readonly Flag[] = [
     apply: (c, v, s) => (c.server.maxMessageBytes = Math.floor(positiveNumber(given(v, s), s))),
   },
   {
+    names: ['max-message-entries'],
+    arg: '<count>',
+    help: `most map and array entries accepted in one message (default ${DEFAULT_SERVER_OPTIONS.maxMessageEntries})`,
+    apply: (c, v, s) => (c.server.maxMessageEntries = Math.floor(positiveNumber(given(v, s), s))),
+  },
+  {
     names: ['no-greeting'],
     help: 'do not send the serverPid notification on connect',
     apply: (c) => (c.server.greeting = false),

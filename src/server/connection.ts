@@ -7,7 +7,7 @@ import type * as net from 'node:net';
 import { dispatch, RpcCallError, RpcErrors, withoutContractPhrase, type RpcHandlers } from '../../generated/index.js';
 import { errorText, type Logger, type RepeatLimiter } from '../log.js';
 import type { ServerMeters } from '../metrics/index.js';
-import { encodeNotification, encodeResponse, MessageDecoder } from '../wire/index.js';
+import { encodeNotification, encodeResponse, MessageDecoder, type DecodeResult } from '../wire/index.js';
 
 /** What a connection needs from the server. */
 export interface ConnectionContext {
@@ -17,6 +17,8 @@ export interface ConnectionContext {
   readonly warnings: RepeatLimiter;
   readonly meters: ServerMeters;
   readonly maxMessageBytes: number;
+  /** Most map and array entries accepted in one message (undefined: the wire layer's default). */
+  readonly maxMessageEntries?: number;
   /** Pre-encoded `[2, "serverPid", pid]`, or undefined to send no greeting. */
   readonly greeting: Uint8Array | undefined;
 }
@@ -36,7 +38,11 @@ function replyError(e: unknown): string {
 /** Serves one socket until it closes. */
 export function serveConnection(socket: net.Socket, ctx: ConnectionContext): void {
   const { handlers, logger, warnings, meters } = ctx;
-  const decoder = new MessageDecoder({ maxMessageBytes: ctx.maxMessageBytes });
+  const decoder = new MessageDecoder({
+    maxMessageBytes: ctx.maxMessageBytes,
+    sliceLargeMessages: true,
+    ...(ctx.maxMessageEntries === undefined ? {} : { maxMessageEntries: ctx.maxMessageEntries }),
+  });
 
   // Kong 3.1–3.4 probe the socket by connecting and closing at once: a failing greeting
   // write must only be logged.
@@ -99,25 +105,62 @@ export function serveConnection(socket: net.Socket, ctx: ConnectionContext): voi
     return true;
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    const results = decoder.push(chunk);
-    for (const r of results) {
-      if (r.kind === 'message') {
-        if (!handle(r.value)) return;
-      } else if (r.kind === 'too-large') {
-        const text = RpcErrors.MessageTooLarge(r.size, r.limit);
-        meters.refused('too-large');
-        warnings.warn('too-large', `${text}; closing the connection`);
-        if (r.msgid !== undefined) reply(r.msgid, text, null);
-        socket.end();
-        return;
-      } else {
-        meters.refused('undecodable');
-        warnings.warn('undecodable', `closing a connection that sent undecodable bytes: ${r.reason}`);
-        socket.destroy();
+  /** Acts on one decoder result; false when the connection is finished. */
+  const act = (r: DecodeResult): boolean => {
+    if (r.kind === 'message') return handle(r.value);
+    if (r.kind === 'too-large') {
+      const text = RpcErrors.MessageTooLarge(r.size, r.limit);
+      meters.refused('too-large');
+      warnings.warn('too-large', `${text}; closing the connection`);
+      if (r.msgid !== undefined) reply(r.msgid, text, null);
+      socket.end();
+      return false;
+    }
+    if (r.kind === 'too-many-entries') {
+      meters.refused('too-many-entries');
+      warnings.warn(
+        'too-many-entries',
+        `message with more than ${r.limit} map and array entries refused; closing the connection`,
+      );
+      if (r.msgid !== undefined) reply(r.msgid, RpcErrors.TooManyEntries(r.limit), null);
+      socket.end();
+      return false;
+    }
+    if (r.kind === 'fatal') {
+      meters.refused('undecodable');
+      warnings.warn('undecodable', `closing a connection that sent undecodable bytes: ${r.reason}`);
+      socket.destroy();
+      return false;
+    }
+    return true;
+  };
+
+  // A large message is decoded in slices (other connections are served in between); this
+  // connection's later results wait for it, in order, with reading paused meanwhile.
+  let backlog: DecodeResult[] | undefined;
+  const run = (results: DecodeResult[]): void => {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (r.kind === 'deferred') {
+        backlog = results.slice(i + 1);
+        socket.pause();
+        void r.result.then((done) => {
+          const rest = backlog ?? [];
+          backlog = undefined;
+          if (socket.destroyed) return;
+          socket.resume();
+          run([done, ...rest]);
+        });
         return;
       }
+      if (!act(r)) return;
     }
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    const results = decoder.push(chunk);
+    if (backlog !== undefined) backlog.push(...results);
+    else run(results);
   });
 
   if (ctx.greeting) socket.write(ctx.greeting);

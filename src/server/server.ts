@@ -40,6 +40,7 @@ export class PluginServer {
       warnings: this.state.warnings,
       meters: this.state.meters,
       maxMessageBytes: this.state.options.maxMessageBytes,
+      maxMessageEntries: this.state.options.maxMessageEntries,
       greeting: this.state.options.greeting ? serverPidGreeting(this.state.options.serverPid) : undefined,
     };
   }

@@ -2,23 +2,41 @@
  * Streaming decoder for the Kong plugin-server socket.
  *
  * Bytes go through the {@link FrameScanner} (linear, no decoding) until a
- * message is whole; then the message is decoded once, by @msgpack/msgpack when
- * that is known to be exact and by the {@link LosslessDecoder} otherwise.
+ * message is whole; then the message is decoded once: the requests every event
+ * sends (HandleEvent, the Steps) by the reader generated from the IDL
+ * (generated/wire-codec.ts), everything else — and the arbitrary values inside
+ * those requests — by @msgpack/msgpack when that is known to be exact and by
+ * the {@link LosslessDecoder} otherwise.
  */
 
 import { Buffer, isUtf8 } from 'node:buffer';
 import { Decoder } from '@msgpack/msgpack';
+import { readHotRequest } from '../../generated/wire-codec.js';
 import { FrameScanner, SCAN_ERROR, SCAN_NEED_MORE, type ScanError } from './frame-scanner.js';
 import { LosslessDecoder } from './lossless-decoder.js';
+import { MessageReader } from './message-reader.js';
 
-/** One outcome of {@link MessageDecoder.push}. After `too-large` or `fatal`
- * the stream is out of sync for good: reply if possible, then close. */
-export type DecodeResult = { kind: 'message'; value: unknown } | ScanError;
+/** One outcome of {@link MessageDecoder.push}. After `too-large`,
+ * `too-many-entries` or `fatal` the stream is out of sync for good: reply if
+ * possible, then close. `deferred` (only with
+ * {@link MessageDecoderOptions.sliceLargeMessages}) is a message being decoded
+ * in slices: handle it, when it settles, before the results after it. */
+export type DecodeResult =
+  { kind: 'message'; value: unknown } | { kind: 'deferred'; result: Promise<DecodeResult> } | ScanError;
 
 /** Options for {@link MessageDecoder}. */
 export interface MessageDecoderOptions {
   /** Largest accepted message in bytes (default 128 MiB). */
   maxMessageBytes?: number;
+  /** Most map and array entries accepted in one message (default 1,048,576). */
+  maxMessageEntries?: number;
+  /** Decode messages with more than {@link SLICED_MESSAGE_ENTRIES} entries a slice per
+   * event-loop turn (a `deferred` result), so other sockets are served in between
+   * (default false: every result is synchronous). */
+  sliceLargeMessages?: boolean;
+  /** Use the reader generated from the IDL for the hot requests (default true; false is
+   * the general path alone, for comparisons). */
+  generatedReader?: boolean;
 }
 
 /** Counters for tests and benchmarks (not part of the protocol). */
@@ -46,6 +64,17 @@ const SMALL_PIECE = 1024;
  * native validator (saves a view allocation for typical keys and names). */
 const SMALL_STR = 24;
 
+/** Messages with more map and array entries than this are decoded in slices when
+ * {@link MessageDecoderOptions.sliceLargeMessages} is on. */
+export const SLICED_MESSAGE_ENTRIES = 65536;
+
+/** Values decoded per slice: about 10–30 ms of work, the longest other sockets wait. */
+const SLICE_VALUES = 32768;
+
+/** Above this many entries the lossless decoder goes first: with many distinct keys it is
+ * about twice as fast as @msgpack/msgpack, whose key cache then only costs. */
+const MANY_ENTRIES = 4096;
+
 /**
  * Turns socket chunks into decoded messages. Takes ownership of pushed
  * chunks: decoded bin values may be views into them, so do not reuse a chunk
@@ -54,10 +83,21 @@ const SMALL_STR = 24;
 export class MessageDecoder {
   /** Debug counters. */
   readonly stats: DecoderStats = { bytesCopied: 0, fastPath: 0, slowPath: 0 };
+  /** Messages read by the generated reader. Container values inside them are decoded by
+   * the general decoders and also counted in {@link stats}. */
+  generatedReads = 0;
 
   private readonly scanner: FrameScanner;
   private readonly fast = new Decoder();
   private readonly slow = new LosslessDecoder();
+  private readonly reader: MessageReader | undefined;
+  private readonly sliceLarge: boolean;
+  /** Bounded-mode reads are allowed (limits too tight for them fall back to the scanner). */
+  private readonly hotInChunk: boolean;
+  /** The result {@link readHotInChunk} produced. */
+  private hot: DecodeResult | undefined;
+  /** Whether @msgpack is exact for the message being decoded; computed on first need. */
+  private fastExact: boolean | undefined;
   /** Pieces of the message in progress: views of large reads; small reads
    * are gathered into `acc` so tiny reads do not cost one object per read. */
   private parts: Buffer[] = [];
@@ -68,9 +108,15 @@ export class MessageDecoder {
   private closed = false;
 
   constructor(options: MessageDecoderOptions = {}) {
-    this.scanner = new FrameScanner(
-      options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
-    );
+    this.scanner = new FrameScanner({
+      ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+      ...(options.maxMessageEntries === undefined ? {} : { maxMessageEntries: options.maxMessageEntries }),
+    });
+    this.reader = options.generatedReader === false ? undefined : new MessageReader(this.decodeRange);
+    this.sliceLarge = options.sliceLargeMessages === true;
+    // A hot request of scalars has 7 entries, depth 3 and, read in one chunk, at most
+    // a chunk's bytes (checked per message); stricter limits than that are the scanner's.
+    this.hotInChunk = this.scanner.maxMessageEntries >= 7 && this.scanner.maxDepth >= 3;
   }
 
   /** Bytes held for a message that has not ended yet. */
@@ -94,6 +140,17 @@ export class MessageDecoder {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let from = 0;
     while (from < buf.length) {
+      // A hot request that starts at a message boundary and ends in this chunk is read
+      // straight from the chunk by the generated reader, which also finds its end.
+      if (this.reader !== undefined && buf[from] === 0x94 && this.partsBytes === 0 && !this.scanner.midMessage) {
+        const end = this.readHotInChunk(buf, from);
+        if (end > 0) {
+          from = end;
+          out.push(this.hot!);
+          this.hot = undefined;
+          continue;
+        }
+      }
       const end = this.scanner.scan(buf, from);
       if (end === SCAN_NEED_MORE) {
         this.keep(from === 0 ? buf : buf.subarray(from));
@@ -154,34 +211,107 @@ export class MessageDecoder {
     return msg;
   }
 
+  /** Reads a hot request of scalars at `buf[from]` in bounded mode; returns its end (the
+   * result in {@link hot}), or -1 when the general framing must take the bytes. */
+  private readHotInChunk(buf: Buffer, from: number): number {
+    const reader = this.reader!;
+    if (!this.hotInChunk) return -1;
+    reader.reset(buf, from, buf.length, true);
+    try {
+      const value = readHotRequest(reader);
+      const end = reader.position;
+      if (value === undefined || reader.aborted || end - from > this.scanner.maxMessageBytes) return -1;
+      this.generatedReads++;
+      this.hot = { kind: 'message', value };
+      return end;
+    } catch {
+      return -1; // cannot happen with bounds-checked reads; the scanner decides
+    } finally {
+      reader.release();
+    }
+  }
+
   private decodeWhole(msg: Buffer): DecodeResult {
-    const sc = this.scanner;
-    // @msgpack is exact only if every str is UTF-8 (it would insert U+FFFD),
-    // there is no ext (it would build ExtData/Date) and its bin is a Buffer.
-    // With too many strs to have recorded, the lossless path is the safe one.
-    if (
-      !sc.hasExt &&
-      !sc.strOverflow &&
-      (FAST_BIN_IS_BUFFER || !sc.hasBin) &&
-      strsAreUtf8(msg, sc.strRanges, sc.strCount)
-    ) {
+    this.fastExact = undefined;
+    if (this.sliceLarge && this.scanner.entries > SLICED_MESSAGE_ENTRIES) return this.sliced(msg);
+    const reader = this.reader;
+    if (reader !== undefined && msg[0] === 0x94) {
+      reader.reset(msg);
       try {
-        const value = this.fast.decode(msg);
-        this.stats.fastPath++;
-        return { kind: 'message', value };
+        const value = readHotRequest(reader);
+        if (value !== undefined) {
+          this.generatedReads++;
+          return { kind: 'message', value };
+        }
       } catch {
-        // "__proto__" or non-string/number map keys: the lossless decoder handles them.
+        // Unreachable for scanner-validated input; the general path decides.
+      } finally {
+        reader.release();
       }
     }
     try {
-      const value = this.slow.decode(msg);
-      this.stats.slowPath++;
-      return { kind: 'message', value };
+      return { kind: 'message', value: this.decodeRange(msg, 0, msg.length) };
     } catch (e) {
       // Unreachable for scanner-validated input; fail closed if it happens.
       this.close();
       return { kind: 'fatal', reason: `undecodable message: ${e instanceof Error ? e.message : String(e)}` };
     }
+  }
+
+  /** Decodes the one value in `msg[start, end)` of the current message: by @msgpack when it
+   * is exact for this message, else (or when it refuses a key) by the lossless decoder. */
+  private readonly decodeRange = (msg: Buffer, start: number, end: number): unknown => {
+    const part = start === 0 && end === msg.length ? msg : msg.subarray(start, end);
+    if ((this.fastExact ??= this.fastIsExact(msg))) {
+      try {
+        const value: unknown = this.fast.decode(part);
+        this.stats.fastPath++;
+        return value;
+      } catch {
+        // "__proto__" or non-string/number map keys: the lossless decoder handles them.
+      }
+    }
+    const value = this.slow.decode(part);
+    this.stats.slowPath++;
+    return value;
+  };
+
+  /** Decodes `msg` with its own lossless decoder, {@link SLICE_VALUES} values per turn of
+   * the event loop; the first slice waits for the current turn's I/O to be handled. */
+  private sliced(msg: Buffer): DecodeResult {
+    const d = new LosslessDecoder();
+    d.begin(msg);
+    const result = new Promise<DecodeResult>((resolve) => {
+      const slice = (): void => {
+        try {
+          if (!d.run(SLICE_VALUES)) {
+            setImmediate(slice);
+            return;
+          }
+          this.stats.slowPath++;
+          resolve({ kind: 'message', value: d.result });
+        } catch (e) {
+          // Unreachable for scanner-validated input; fail closed if it happens.
+          resolve({ kind: 'fatal', reason: `undecodable message: ${e instanceof Error ? e.message : String(e)}` });
+        }
+      };
+      setImmediate(slice);
+    });
+    return { kind: 'deferred', result };
+  }
+
+  /** @msgpack is exact only if every str is UTF-8 (it would insert U+FFFD), there is no ext
+   * (it would build ExtData/Date) and its bin is a Buffer. With too many strs to have
+   * recorded, the lossless path is the safe one; with very many entries, the faster one. */
+  private fastIsExact(msg: Buffer): boolean {
+    const sc = this.scanner;
+    return (
+      !sc.hasExt &&
+      !sc.strOverflow &&
+      sc.entries <= MANY_ENTRIES &&
+      (FAST_BIN_IS_BUFFER || !sc.hasBin) &&
+      strsAreUtf8(msg, sc.strRanges, sc.strCount)
+    );
   }
 
   private close(): void {

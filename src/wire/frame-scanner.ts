@@ -22,7 +22,9 @@ export const SCAN_ERROR = -2;
 /** Why the stream had to be abandoned. `too-large` carries the msgid when the
  * message started like a request, so the caller can answer it before closing. */
 export type ScanError =
-  { kind: 'fatal'; reason: string } | { kind: 'too-large'; msgid: number | undefined; size: number; limit: number };
+  | { kind: 'fatal'; reason: string }
+  | { kind: 'too-large'; msgid: number | undefined; size: number; limit: number }
+  | { kind: 'too-many-entries'; msgid: number | undefined; entries: number; limit: number };
 
 /** Scanner limits. */
 export interface ScannerOptions {
@@ -30,6 +32,9 @@ export interface ScannerOptions {
   maxMessageBytes?: number;
   /** Deepest accepted array/map nesting (default 512); deeper is fatal. */
   maxDepth?: number;
+  /** Most map and array entries accepted in one message, summed over all its maps (pairs)
+   * and arrays (elements); default {@link DEFAULT_MAX_MESSAGE_ENTRIES}. */
+  maxMessageEntries?: number;
 }
 
 /** Default message size cap: far above any real PDK call, low enough that a
@@ -37,6 +42,11 @@ export interface ScannerOptions {
 export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 /** Default nesting cap: keeps recursive consumers far from stack overflow. */
 export const DEFAULT_MAX_DEPTH = 512;
+/** Default entries cap. Decoding is linear in entries, and maps with distinct keys cost the
+ * most (every key becomes a property); this many keep one message's decoding near half a
+ * second on a slow core, so other connections wait at most that long, while PDK results
+ * (headers, query, JSON bodies, serialized logs) stay far below it. */
+export const DEFAULT_MAX_MESSAGE_ENTRIES = 1_048_576;
 
 /** Bytes needed, including the type byte, before a value's structure is known.
  * Integers include their value bytes so a request msgid can be read; floats and
@@ -88,6 +98,11 @@ export class FrameScanner {
   readonly maxMessageBytes: number;
   /** Configured depth cap. */
   readonly maxDepth: number;
+  /** Configured entries cap. */
+  readonly maxMessageEntries: number;
+  /** Map pairs plus array elements declared so far in the current message (after a scan that
+   * completed one, the total of that message). */
+  entries = 0;
   /** Debug counter of work done: header bytes examined plus one per payload
    * skip. Exposed so tests can assert linear cost without timing. */
   workUnits = 0;
@@ -130,6 +145,7 @@ export class FrameScanner {
   constructor(options: ScannerOptions = {}) {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxMessageEntries = options.maxMessageEntries ?? DEFAULT_MAX_MESSAGE_ENTRIES;
     this.stack = new Float64Array(this.maxDepth);
   }
 
@@ -195,6 +211,7 @@ export class FrameScanner {
     this.hasExt = false;
     this.msgid = undefined;
     this.requestLike = false;
+    this.entries = 0;
   }
 
   /** Interpret one complete header at `src[p]`. */
@@ -325,7 +342,18 @@ export class FrameScanner {
     const elems = isMap ? count * 2 : count;
     this.stack[this.depth++] = elems;
     this.pendingElems += elems;
-    return this.checkSize() ? CONTINUE : FAILED;
+    if (!this.checkSize()) return FAILED;
+    // Counted at the header, before any entry is buffered: one add and compare per container.
+    this.entries += count;
+    if (this.entries > this.maxMessageEntries) {
+      return this.fail({
+        kind: 'too-many-entries',
+        msgid: this.msgid,
+        entries: this.entries,
+        limit: this.maxMessageEntries,
+      });
+    }
+    return CONTINUE;
   }
 
   /** The current value ended: pop finished containers. True if that ended the

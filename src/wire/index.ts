@@ -3,11 +3,24 @@
  * Kong socket. Everything above this layer sees decoded JS values only.
  */
 
-export { MessageDecoder, type DecodeResult, type DecoderStats, type MessageDecoderOptions } from './decoder.js';
-export { encodeNotification, encodeRequest, encodeResponse, restoreRawBytes } from './encoder.js';
+export {
+  MessageDecoder,
+  SLICED_MESSAGE_ENTRIES,
+  type DecodeResult,
+  type DecoderStats,
+  type MessageDecoderOptions,
+} from './decoder.js';
+export {
+  encodeNotification,
+  encodeRequest,
+  encodeResponse,
+  encodeResponseGeneral,
+  restoreRawBytes,
+} from './encoder.js';
 export {
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_MESSAGE_ENTRIES,
   FrameScanner,
   SCAN_ERROR,
   SCAN_NEED_MORE,

@@ -20,10 +20,34 @@ const MAX_DEPTH = 512;
 
 const POW32 = 0x100000000;
 
-/** Decodes exactly one MessagePack value per call; reusable. */
+/** Marks a map frame that waits for its next key. */
+const NO_KEY = Symbol('no key');
+
+/** One open container of the explicit decoding stack. */
+interface Frame {
+  readonly arr: unknown[] | undefined;
+  readonly obj: Record<string, unknown> | undefined;
+  /** Array elements or map pairs still to come. */
+  remaining: number;
+  index: number;
+  key: string | typeof NO_KEY;
+}
+
+/** A value that opened a container instead of completing (see {@link LosslessDecoder.value}). */
+const OPENED = Symbol('opened');
+
+/**
+ * Decodes one MessagePack value per message; reusable. The walk keeps its own stack instead
+ * of recursing, so it can also run in slices ({@link begin} + {@link run}): a message with
+ * millions of entries is decoded a budget at a time and other connections are served between
+ * the slices.
+ */
 export class LosslessDecoder {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  private readonly stack: Frame[] = [];
+  private done = false;
+  private value_: unknown;
 
   /**
    * Decode `bytes`, which must hold exactly one value. Integers (also 64-bit)
@@ -32,14 +56,67 @@ export class LosslessDecoder {
    * input or trailing bytes.
    */
   decode(bytes: Uint8Array): unknown {
+    this.begin(bytes);
+    this.run(Infinity);
+    return this.result;
+  }
+
+  /** Starts decoding `bytes` (exactly one value); continue with {@link run}. */
+  begin(bytes: Uint8Array): void {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = 0;
+    this.stack.length = 0;
+    this.done = false;
+    this.value_ = undefined;
+  }
+
+  /** The decoded value once {@link run} has returned true. */
+  get result(): unknown {
+    return this.value_;
+  }
+
+  /**
+   * Decodes up to `budget` more values (each map key, map value and array element is one).
+   * Returns true when the value is complete, with the message released. Throws as
+   * {@link decode} does.
+   */
+  run(budget: number): boolean {
+    if (this.done) return true;
     try {
-      const v = this.value(0);
-      if (this.pos !== this.buf.length) throw new Error(`${this.buf.length - this.pos} trailing byte(s) after value`);
-      return v;
-    } finally {
-      this.buf = Buffer.alloc(0); // do not keep the message alive
+      const stack = this.stack;
+      for (let n = 0; n < budget; n++) {
+        let v = this.value(stack.length);
+        if (v === OPENED) continue;
+        // Attach the value to its container; completed containers attach to theirs in turn.
+        for (;;) {
+          const f = stack[stack.length - 1];
+          if (f === undefined) {
+            if (this.pos !== this.buf.length)
+              throw new Error(`${this.buf.length - this.pos} trailing byte(s) after value`);
+            this.value_ = v;
+            this.done = true;
+            this.buf = Buffer.alloc(0); // do not keep the message alive
+            return true;
+          }
+          if (f.arr !== undefined) {
+            f.arr[f.index++] = v;
+          } else if (f.key === NO_KEY) {
+            f.key = mapKey(v);
+            break;
+          } else {
+            setMember(f.obj!, f.key, v);
+            f.key = NO_KEY;
+          }
+          if (--f.remaining > 0) break;
+          stack.pop();
+          v = f.arr ?? f.obj;
+        }
+      }
+      return false;
+    } catch (e) {
+      this.buf = Buffer.alloc(0);
+      this.stack.length = 0;
+      throw e;
     }
   }
 
@@ -52,12 +129,13 @@ export class LosslessDecoder {
     return p;
   }
 
+  /** Reads one value; a non-empty container is pushed as a frame and yields {@link OPENED}. */
   private value(depth: number): unknown {
     const b = this.buf[this.take(1)]!;
     if (b <= 0x7f) return b;
     if (b >= 0xe0) return b - 0x100;
-    if (b <= 0x8f) return this.map(b & 0x0f, depth);
-    if (b <= 0x9f) return this.array(b & 0x0f, depth);
+    if (b <= 0x8f) return this.open(b & 0x0f, true, depth);
+    if (b <= 0x9f) return this.open(b & 0x0f, false, depth);
     if (b <= 0xbf) return this.str(b & 0x1f);
     const buf = this.buf;
     switch (b) {
@@ -120,13 +198,13 @@ export class LosslessDecoder {
       case 0xdb:
         return this.str(buf.readUInt32BE(this.take(4)));
       case 0xdc:
-        return this.array(buf.readUInt16BE(this.take(2)), depth);
+        return this.open(buf.readUInt16BE(this.take(2)), false, depth);
       case 0xdd:
-        return this.array(buf.readUInt32BE(this.take(4)), depth);
+        return this.open(buf.readUInt32BE(this.take(4)), false, depth);
       case 0xde:
-        return this.map(buf.readUInt16BE(this.take(2)), depth);
+        return this.open(buf.readUInt16BE(this.take(2)), true, depth);
       case 0xdf:
-        return this.map(buf.readUInt32BE(this.take(4)), depth);
+        return this.open(buf.readUInt32BE(this.take(4)), true, depth);
       default: // 0xc1
         throw new Error('reserved byte 0xc1 in MessagePack value');
     }
@@ -148,30 +226,30 @@ export class LosslessDecoder {
     return undefined;
   }
 
-  private array(count: number, depth: number): unknown[] {
+  private open(count: number, isMap: boolean, depth: number): unknown {
     if (depth >= MAX_DEPTH) throw new RangeError(`MessagePack nesting deeper than ${MAX_DEPTH}`);
+    if (isMap) {
+      const obj: Record<string, unknown> = {};
+      if (count === 0) return obj;
+      this.stack.push({ arr: undefined, obj, remaining: count, index: 0, key: NO_KEY });
+      return OPENED;
+    }
     // Each element takes at least one byte: refuse impossible counts before allocating.
     if (count > this.buf.length - this.pos) throw new RangeError('truncated MessagePack array');
-    const out = new Array<unknown>(count);
-    for (let k = 0; k < count; k++) out[k] = this.value(depth + 1);
-    return out;
+    const arr = new Array<unknown>(count);
+    if (count === 0) return arr;
+    this.stack.push({ arr, obj: undefined, remaining: count, index: 0, key: NO_KEY });
+    return OPENED;
   }
+}
 
-  private map(count: number, depth: number): Record<string, unknown> {
-    if (depth >= MAX_DEPTH) throw new RangeError(`MessagePack nesting deeper than ${MAX_DEPTH}`);
-    const out: Record<string, unknown> = {};
-    for (let k = 0; k < count; k++) {
-      const key = mapKey(this.value(depth + 1));
-      const val = this.value(depth + 1);
-      if (key === '__proto__') {
-        // Plain assignment would invoke the Object.prototype setter and
-        // replace the prototype: a client-controlled header must not do that.
-        Object.defineProperty(out, key, { value: val, writable: true, enumerable: true, configurable: true });
-      } else {
-        out[key] = val;
-      }
-    }
-    return out;
+/** Plain assignment would invoke the Object.prototype setter for "__proto__" and replace the
+ * prototype: a client-controlled header must not do that, so that key becomes an own property. */
+function setMember(obj: Record<string, unknown>, key: string, val: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value: val, writable: true, enumerable: true, configurable: true });
+  } else {
+    obj[key] = val;
   }
 }
 
