@@ -13,7 +13,14 @@ import {
 } from 'prom-client';
 import { METRIC_PREFIX } from '../metrics/meters.js';
 import type { MetricsSource } from '../metrics/endpoint.js';
-import type { ClusterCounters } from './primary.js';
+
+/** The primary's running counters, summed over every worker it ran. */
+export interface ClusterCounters {
+  restarts: number;
+  blockedRestarts: number;
+  forwardedSteps: number;
+  blockedMs: number;
+}
 
 /** One registry as prom-client JSON. */
 export type JsonMetrics = MetricObjectWithValues<MetricValue<string>>[];

@@ -16,7 +16,7 @@ import { RpcCallError, RpcErrors, type InstanceInfo, type ServerStatus } from '.
 import { IdAllocator } from '../ids.js';
 import { errorText, type LogFormat, type Logger, type LogLevel } from '../log.js';
 import type { MetricsEndpoint } from '../metrics/endpoint.js';
-import type { JsonMetrics } from './cluster-metrics.js';
+import type { ClusterCounters, JsonMetrics } from './cluster-metrics.js';
 import type { PluginErrorReport } from '../options.js';
 import { encodeNotification } from '../wire/encoder.js';
 import { applySocketMode, bindWithMode, prepareSocketPath } from '../server/socket-file.js';
@@ -75,14 +75,6 @@ export interface WorkerStatusEntry {
 /** GetStatus of a multi-process server: the usual status plus one entry per worker. */
 export interface ClusterStatus extends ServerStatus {
   Workers: WorkerStatusEntry[];
-}
-
-/** The primary's running counters, summed over every worker it ran. */
-export interface ClusterCounters {
-  restarts: number;
-  blockedRestarts: number;
-  forwardedSteps: number;
-  blockedMs: number;
 }
 
 const EMPTY_COUNTERS: WorkerCounters = { events: 0, forwardedSteps: 0, blockedMs: 0, nextEventId: 0 };
