@@ -42,13 +42,22 @@ export async function startServerProcess(
   const child = spawn(process.execPath, [SERVER_BIN, ...args, ...SERVER_WORKER_ARGS], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return untilListening(child, socketPath, timeoutMs);
+}
+
+/** Collects a spawned server's stderr and waits until `socketPath` accepts connections (kills it on a timeout). */
+export async function untilListening(
+  child: ChildProcess,
+  socketPath: string,
+  timeoutMs: number,
+): Promise<ServerProcess> {
+  const net = await import('node:net');
   let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const deadline = Date.now() + timeoutMs;
-  const net = await import('node:net');
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${err}`);
     const ok = await new Promise<boolean>((resolve) => {

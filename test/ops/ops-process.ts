@@ -1,9 +1,8 @@
 /** Helpers of the operations tests: the real server CLI under a chosen umask, HTTP over a unix socket, scrape parsing. */
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { SERVER_BIN, tempDir, type ServerProcess } from '../helpers/cli.js';
+import { SERVER_BIN, tempDir, untilListening, type ServerProcess } from '../helpers/cli.js';
 import { fixture } from '../helpers/paths.js';
 
 /** The plugins of the operations tests (well-behaved, faulty, metered). */
@@ -19,29 +18,7 @@ export async function startCli(
   const child = spawn('/bin/sh', ['-c', `umask ${opts.umask ?? '022'}; exec ${quoted}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${err}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(socketPath, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not listen on ${socketPath}: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { child, stderr: () => err, exited };
+  return untilListening(child, socketPath, opts.timeoutMs ?? 10_000);
 }
 
 /** A fresh prefix directory and the multi-plugin socket path in it. */
